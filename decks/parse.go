@@ -1,0 +1,593 @@
+package decks
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxOptions is the most options a multiple-choice card may have.
+const MaxOptions = 8
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	tagPattern    = regexp.MustCompile(`^[\p{L}\p{N}_:-]+$`)
+	keyPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	headingKey    = regexp.MustCompile(`\s*\{#([^{}]*)\}$`)
+	atxHeading    = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
+	optionLine    = regexp.MustCompile(`^ {0,3}[-*+] \[([ xX])\](?:[ \t]+(.*))?$`)
+	yamlLineInMsg = regexp.MustCompile(`line (\d+)`)
+)
+
+// frontMatter is the YAML block at the top of a deck.
+type frontMatter struct {
+	ID          string   `yaml:"id"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Tags        []string `yaml:"tags"`
+}
+
+// rawCard is a card's lines before they are interpreted.
+type rawCard struct {
+	line     int // heading line
+	heading  string
+	section  string
+	kind     Kind
+	body     []string
+	bodyLine int // line of body[0]
+}
+
+// parser collects the problems of one file.
+type parser struct {
+	file string
+	errs ErrorList
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	p.errs = append(p.errs, &Error{p.file, line, fmt.Sprintf(format, args...)})
+}
+
+// Parse parses and renders one deck. file names the deck in messages. The
+// error, if any, is an ErrorList holding every problem found.
+func Parse(file string, src []byte) (*Deck, error) {
+	p := &parser{file: file}
+	d := p.parse(src)
+	if len(p.errs) > 0 {
+		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Line < p.errs[j].Line })
+		return nil, p.errs
+	}
+	return d, nil
+}
+
+func (p *parser) parse(src []byte) *Deck {
+	if !utf8.Valid(src) {
+		line := 1
+		for i := 0; i < len(src); {
+			r, n := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			i += n
+		}
+		p.errorf(line, "file is not valid UTF-8")
+		return nil
+	}
+	sum := sha256.Sum256(append([]byte(renderVersion+"\x00"), src...))
+	text := strings.TrimPrefix(string(src), "\uFEFF")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+
+	d := &Deck{File: p.file, Hash: hex.EncodeToString(sum[:])}
+	start := p.frontMatter(d, lines)
+	if start < 0 {
+		return nil
+	}
+	raws := p.split(lines, start)
+	p.cards(d, raws)
+	return d
+}
+
+// frontMatter reads the YAML block and returns the index of the first line
+// after it, or -1 when there is no usable block.
+func (p *parser) frontMatter(d *Deck, lines []string) int {
+	if len(lines) == 0 || strings.TrimRight(lines[0], " \t") != "---" {
+		p.errorf(1, "missing front matter: a deck starts with a line \"---\", then id and title, then \"---\"")
+		return -1
+	}
+	end := -1
+	for i := 1; i < len(lines); i++ {
+		if strings.TrimRight(lines[i], " \t") == "---" {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		p.errorf(1, "front matter is not closed with a \"---\" line")
+		return -1
+	}
+	block := strings.Join(lines[1:end], "\n")
+	var fm frontMatter
+	var node yaml.Node
+	dec := yaml.NewDecoder(strings.NewReader(block))
+	dec.KnownFields(true)
+	// An empty block decodes to io.EOF; the missing id is reported below.
+	if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
+		p.yamlError(err)
+		return end + 1
+	}
+	_ = yaml.Unmarshal([]byte(block), &node) // already decoded once without error
+	d.IDLine = 1
+	if l := keyLine(&node, "id"); l > 0 {
+		d.IDLine = l + 1
+	}
+	fm.ID = strings.TrimSpace(fm.ID)
+	fm.Title = strings.TrimSpace(fm.Title)
+	switch {
+	case fm.ID == "":
+		p.errorf(1, "front matter has no id")
+	case !idPattern.MatchString(fm.ID):
+		p.errorf(d.IDLine, "deck id %q must be lowercase letters, digits and hyphens (at most 64)", fm.ID)
+	}
+	if fm.Title == "" {
+		p.errorf(1, "front matter has no title")
+	}
+	for _, t := range fm.Tags {
+		if !tagPattern.MatchString(t) {
+			p.errorf(1+keyLine(&node, "tags"), "tag %q may hold only letters, digits, - _ and :", t)
+		}
+	}
+	d.ID, d.Title, d.Description, d.Tags = fm.ID, fm.Title, strings.TrimSpace(fm.Description), fm.Tags
+	if d.Description != "" {
+		d.DescriptionHTML = renderBlock(d.Description)
+	}
+	return end + 1
+}
+
+// yamlError reports a YAML error at the file line it names.
+func (p *parser) yamlError(err error) {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	for _, m := range msgs {
+		line := 1
+		if sm := yamlLineInMsg.FindStringSubmatch(m); sm != nil {
+			n, _ := strconv.Atoi(sm[1])
+			line = n + 1 // the block starts on the file's second line
+		}
+		m = strings.TrimPrefix(m, "yaml: ")
+		m = yamlLineInMsg.ReplaceAllString(m, "")
+		m = strings.TrimPrefix(strings.TrimSpace(m), ": ")
+		p.errorf(line, "invalid front matter: %s", m)
+	}
+}
+
+// keyLine returns the 1-based line of a top-level mapping key in a YAML
+// document, or 0.
+func keyLine(doc *yaml.Node, key string) int {
+	if doc == nil || len(doc.Content) == 0 {
+		return 0
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
+}
+
+// split cuts the lines after the front matter into sections and cards,
+// reporting text that belongs to no card.
+func (p *parser) split(lines []string, start int) []*rawCard {
+	var (
+		cards   []*rawCard
+		cur     *rawCard
+		section string
+		kind    = KindTopic
+		fence   string // the open fence marker, or ""
+		stray   bool   // inside a block of text outside any card
+	)
+	for i := start; i < len(lines); i++ {
+		line, n := lines[i], i+1
+		if fence != "" {
+			if isFenceClose(line, fence) {
+				fence = ""
+			}
+		} else if f := fenceOpen(line); f != "" {
+			fence = f
+		} else if m := atxHeading.FindStringSubmatch(line); m != nil && len(m[1]) <= 3 {
+			stray = false
+			switch len(m[1]) {
+			case 1:
+				p.errorf(n, "a \"#\" heading is not part of a deck: put the title in the front matter")
+				cur = nil
+			case 2:
+				section = strings.TrimSpace(m[2])
+				kind = sectionKind(section)
+				if section == "" {
+					p.errorf(n, "section heading is empty")
+				}
+				cur = nil
+			case 3:
+				cur = &rawCard{line: n, heading: m[2], section: section, kind: kind, bodyLine: n + 1}
+				cards = append(cards, cur)
+			}
+			continue
+		}
+		if cur != nil {
+			cur.body = append(cur.body, line)
+			continue
+		}
+		if strings.TrimSpace(line) == "" {
+			stray = false
+			continue
+		}
+		if !stray {
+			p.errorf(n, "text outside any card: start a card with a \"###\" heading")
+			stray = true
+		}
+	}
+	if fence != "" && cur != nil {
+		p.errorf(cur.line, "code block in this card is not closed")
+	}
+	return cards
+}
+
+// fenceOpen returns the marker of a code fence opened by line, or "".
+func fenceOpen(line string) string {
+	t := strings.TrimLeft(line, " ")
+	if len(line)-len(t) > 3 {
+		return ""
+	}
+	for _, c := range []byte{'`', '~'} {
+		n := 0
+		for n < len(t) && t[n] == c {
+			n++
+		}
+		if n >= 3 {
+			if c == '`' && strings.Contains(t[n:], "`") {
+				return ""
+			}
+			return t[:n]
+		}
+	}
+	return ""
+}
+
+func isFenceClose(line, fence string) bool {
+	t := strings.TrimLeft(line, " ")
+	if len(line)-len(t) > 3 {
+		return false
+	}
+	t = strings.TrimRight(t, " \t")
+	return strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == ""
+}
+
+// sectionKind maps a section title to the kind of its cards.
+func sectionKind(title string) Kind {
+	switch NormalizeText(title) {
+	case "key takeaways":
+		return KindTakeaway
+	case "traps":
+		return KindTrap
+	case "scenarios":
+		return KindScenario
+	}
+	return KindTopic
+}
+
+// cards interprets the raw cards and renders them into d.
+func (p *parser) cards(d *Deck, raws []*rawCard) {
+	keys := map[string]int{}   // key -> line
+	fronts := map[string]int{} // normalized front -> line
+	for _, rc := range raws {
+		front, key, explicit := p.heading(rc)
+		body, bodyLine := trimBlank(rc.body, rc.bodyLine)
+		if front == "" {
+			p.errorf(rc.line, "card has no front: write the question after \"###\"")
+			continue
+		}
+		if clozeIntent.MatchString(front) {
+			p.errorf(rc.line, "cloze in a heading: put deletions in the card body")
+		}
+		if first, ok := fronts[NormalizeText(front)]; ok {
+			p.errorf(rc.line, "duplicate front %q (first at line %d)", front, first)
+			continue
+		}
+		fronts[NormalizeText(front)] = rc.line
+		if explicit {
+			if first, ok := keys[key]; ok {
+				p.errorf(rc.line, "duplicate card key %q (first at line %d)", key, first)
+				continue
+			}
+		}
+		keys[key] = rc.line
+		if len(body) == 0 {
+			p.errorf(rc.line, "card has no back: write the answer below the heading")
+			continue
+		}
+		base := Card{Key: key, NoteKey: key, Explicit: explicit, Line: rc.line, Section: rc.section, Kind: rc.kind, Front: front, Back: strings.Join(body, "\n")}
+		switch {
+		case rc.kind == KindScenario:
+			if c, ok := p.choice(base, body, bodyLine); ok {
+				d.Cards = append(d.Cards, c)
+			}
+		case clozeIntent.MatchString(base.Back):
+			d.Cards = append(d.Cards, p.cloze(base, body, bodyLine)...)
+		default:
+			base.Type = TypeBasic
+			base.FrontHTML = renderInline(front)
+			base.BackHTML = renderBlock(base.Back)
+			d.Cards = append(d.Cards, base)
+		}
+	}
+}
+
+// heading splits a card heading into its front text and key.
+func (p *parser) heading(rc *rawCard) (front, key string, explicit bool) {
+	h := strings.TrimSpace(rc.heading)
+	// An ATX heading may end in a closing run of #s.
+	if t := strings.TrimRight(h, "#"); t != h && (t == "" || strings.HasSuffix(t, " ")) {
+		h = strings.TrimSpace(t)
+	}
+	if m := headingKey.FindStringSubmatchIndex(h); m != nil {
+		key = h[m[2]:m[3]]
+		h = strings.TrimSpace(h[:m[0]])
+		if !keyPattern.MatchString(key) {
+			p.errorf(rc.line, "card key %q must be lowercase letters, digits, - and _ (at most 64)", key)
+		}
+		return h, key, true
+	}
+	return h, derivedKey(h), false
+}
+
+// trimBlank drops leading and trailing blank lines, keeping line numbers.
+func trimBlank(body []string, first int) ([]string, int) {
+	for len(body) > 0 && strings.TrimSpace(body[0]) == "" {
+		body = body[1:]
+		first++
+	}
+	for len(body) > 0 && strings.TrimSpace(body[len(body)-1]) == "" {
+		body = body[:len(body)-1]
+	}
+	return body, first
+}
+
+// choice reads a multiple-choice card: context, options, explanation.
+func (p *parser) choice(c Card, body []string, first int) (Card, bool) {
+	c.Type = TypeChoice
+	if clozeIntent.MatchString(c.Back) {
+		p.errorf(c.Line, "scenario card cannot hold a cloze")
+		return c, false
+	}
+	var context, explanation []string
+	state := 0 // 0 context, 1 options, 2 explanation
+	fence := ""
+	ok := true
+	for i, line := range body {
+		if fence != "" {
+			if isFenceClose(line, fence) {
+				fence = ""
+			}
+		} else if f := fenceOpen(line); f != "" {
+			fence = f
+		} else if m := optionLine.FindStringSubmatch(line); m != nil {
+			if state == 2 {
+				p.errorf(first+i, "options of a scenario card must form one list")
+				ok = false
+				continue
+			}
+			state = 1
+			text := strings.TrimSpace(m[2])
+			if text == "" {
+				p.errorf(first+i, "option is empty")
+				ok = false
+				continue
+			}
+			c.Options = append(c.Options, Option{HTML: renderInline(text), Correct: m[1] != " "})
+			continue
+		}
+		switch {
+		case state == 1 && strings.TrimSpace(line) == "":
+		case state == 0:
+			context = append(context, line)
+		default:
+			state = 2
+			explanation = append(explanation, line)
+		}
+	}
+	correct := 0
+	for _, o := range c.Options {
+		if o.Correct {
+			correct++
+		}
+	}
+	switch {
+	case len(c.Options) < 2:
+		p.errorf(c.Line, "scenario card needs at least two options (\"- [ ] wrong\", \"- [x] right\"), it has %d", len(c.Options))
+		return c, false
+	case len(c.Options) > MaxOptions:
+		p.errorf(c.Line, "scenario card has %d options, at most %d are allowed", len(c.Options), MaxOptions)
+		return c, false
+	case correct == 0:
+		p.errorf(c.Line, "scenario card has no correct option: mark one with \"- [x]\"")
+		return c, false
+	}
+	c.FrontHTML = renderInline(c.Front)
+	if ctx, _ := trimBlank(context, 0); len(ctx) > 0 {
+		c.FrontHTML = "<p>" + c.FrontHTML + "</p>\n" + renderBlock(strings.Join(ctx, "\n"))
+	}
+	if ex, _ := trimBlank(explanation, 0); len(ex) > 0 {
+		c.BackHTML = renderBlock(strings.Join(ex, "\n"))
+	}
+	return c, ok
+}
+
+// clozeSpan is one deletion in a cloze text.
+type clozeSpan struct {
+	start, end int // byte offsets of "{{" and just past "}}"
+	num        int
+	text, hint string
+}
+
+var (
+	clozeOpen = regexp.MustCompile(`\{\{c(\d*)::`)
+	// clozeIntent is what makes a card a cloze card: "{{c1::", but also a
+	// near miss such as "{{c1:" that must be reported rather than shown.
+	clozeIntent = regexp.MustCompile(`\{\{c\d*:`)
+)
+
+// cloze reads a cloze note and returns one card per cloze number.
+func (p *parser) cloze(c Card, body []string, first int) []Card {
+	src := c.Back
+	lineAt := func(off int) int { return first + strings.Count(src[:off], "\n") }
+	var spans []clozeSpan
+	bad := false
+	pos := 0
+	for {
+		loc := clozeOpen.FindStringSubmatchIndex(src[pos:])
+		if loc == nil {
+			break
+		}
+		start, inner := pos+loc[0], pos+loc[1]
+		digits := src[pos+loc[2] : pos+loc[3]]
+		closeAt := strings.Index(src[inner:], "}}")
+		if closeAt < 0 {
+			p.errorf(lineAt(start), "cloze %q is not closed with \"}}\"", src[start:inner])
+			bad = true
+			break
+		}
+		content := src[inner : inner+closeAt]
+		end := inner + closeAt + 2
+		pos = end
+		num, err := strconv.Atoi(digits)
+		switch {
+		case digits == "" || err != nil:
+			p.errorf(lineAt(start), "cloze has no number: write {{c1::...}}")
+			bad = true
+			continue
+		case num < 1:
+			p.errorf(lineAt(start), "cloze number c%s: numbers start at c1", digits)
+			bad = true
+			continue
+		case strings.Contains(content, "{{"):
+			p.errorf(lineAt(start), "cloze inside a cloze is not supported")
+			bad = true
+			continue
+		}
+		text, hint, _ := strings.Cut(content, "::")
+		if strings.TrimSpace(text) == "" {
+			p.errorf(lineAt(start), "cloze c%d is empty", num)
+			bad = true
+			continue
+		}
+		spans = append(spans, clozeSpan{start, end, num, strings.TrimSpace(text), strings.TrimSpace(hint)})
+	}
+	if bad {
+		return nil
+	}
+	if len(spans) == 0 {
+		p.errorf(c.Line, "malformed cloze: write {{c1::text}} or {{c1::text::hint}}")
+		return nil
+	}
+	var nums []int
+	seen := map[int]bool{}
+	for _, s := range spans {
+		if !seen[s.num] {
+			seen[s.num] = true
+			nums = append(nums, s.num)
+		}
+	}
+	sort.Ints(nums)
+
+	cue := ""
+	if c.Front != "" {
+		cue = `<p class="cue">` + renderInline(c.Front) + "</p>\n"
+	}
+	// Each deletion becomes a placeholder word that Markdown leaves alone;
+	// the rendered HTML then gets the deletion's own HTML in its place.
+	var masked strings.Builder
+	last := 0
+	for i, s := range spans {
+		masked.WriteString(src[last:s.start])
+		masked.WriteString(placeholder(i))
+		last = s.end
+	}
+	masked.WriteString(src[last:])
+	rendered := renderBlockRaw(masked.String())
+	fill := func(f func(s clozeSpan) string) string {
+		out := rendered
+		for i, s := range spans {
+			out = strings.Replace(out, placeholder(i), f(s), 1)
+		}
+		return sanitize(cue + out)
+	}
+
+	var cards []Card
+	for _, n := range nums {
+		cc := c
+		cc.Type = TypeCloze
+		cc.Cloze = n
+		cc.Key = fmt.Sprintf("%s/c%d", c.NoteKey, n)
+		cc.FrontHTML = fill(func(s clozeSpan) string {
+			if s.num != n {
+				return renderInlineRaw(s.text)
+			}
+			if s.hint != "" {
+				return `<span class="cloze">[` + escape(s.hint) + `]</span>`
+			}
+			return `<span class="cloze">[...]</span>`
+		})
+		cc.BackHTML = fill(func(s clozeSpan) string {
+			if s.num != n {
+				return renderInlineRaw(s.text)
+			}
+			return `<span class="cloze">` + renderInlineRaw(s.text) + `</span>`
+		})
+		cc.ClozeHTML = fill(func(s clozeSpan) string {
+			out := fmt.Sprintf("{{c%d::%s", s.num, renderInlineRaw(s.text))
+			if s.hint != "" {
+				out += "::" + escape(s.hint)
+			}
+			return out + "}}"
+		})
+		cards = append(cards, cc)
+	}
+	return cards
+}
+
+func placeholder(i int) string { return fmt.Sprintf("zqxclozeholder%dzqx", i) }
+
+func escape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&#34;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
