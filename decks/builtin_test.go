@@ -1,0 +1,43 @@
+package decks
+
+import "testing"
+
+// TestBuiltin checks that the embedded decks lint clean and that the
+// DVA-C02 deck has cards of every kind and type the format offers.
+func TestBuiltin(t *testing.T) {
+	ds, err := Builtin()
+	if err != nil {
+		t.Fatalf("built-in decks do not lint clean:\n%v", err)
+	}
+	var deck *Deck
+	for _, d := range ds {
+		if d.ID == "aws-dva-c02-containers" {
+			deck = d
+		}
+	}
+	if deck == nil {
+		t.Fatal("no built-in deck aws-dva-c02-containers")
+	}
+	kinds := map[Kind]int{}
+	types := map[Type]int{}
+	for _, c := range deck.Cards {
+		kinds[c.Kind]++
+		types[c.Type]++
+		if !c.Explicit {
+			t.Errorf("%s:%d: built-in cards need an explicit {#key} so edits never reset progress", deck.File, c.Line)
+		}
+	}
+	for _, k := range []Kind{KindTakeaway, KindTrap, KindScenario} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s cards", k)
+		}
+	}
+	// The chapter's three questions plus at least five written from it.
+	if kinds[KindScenario] < 8 {
+		t.Errorf("got %d scenario cards, want at least 8", kinds[KindScenario])
+	}
+	if types[TypeCloze] == 0 {
+		t.Error("no cloze cards")
+	}
+	t.Logf("%d cards: %v %v", len(deck.Cards), kinds, types)
+}
