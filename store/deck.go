@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/flashd/flashd/decks"
+)
+
+// Deck is an imported deck.
+type Deck struct {
+	ID          int64  `db:"id"`
+	Slug        string `db:"slug"`
+	Title       string `db:"title"`
+	Description string `db:"description"` // sanitised HTML
+	Tags        string `db:"tags"`        // space-separated
+	SourceHash  string `db:"source_hash"`
+	Builtin     bool   `db:"builtin"`
+	CreatedAt   int64  `db:"created_at"`
+	UpdatedAt   int64  `db:"updated_at"`
+	// Cards counts the deck's active cards (listings only).
+	Cards int `db:"cards"`
+}
+
+// Card is an imported card: the authored content of decks.Card plus its
+// identity in the database.
+type Card struct {
+	ID          int64      `db:"id"`
+	DeckID      int64      `db:"deck_id"`
+	Key         string     `db:"card_key"`
+	NoteKey     string     `db:"note_key"`
+	ExplicitKey bool       `db:"explicit_key"`
+	Cloze       int        `db:"cloze"`
+	Position    int        `db:"position"`
+	Section     string     `db:"section"`
+	Kind        decks.Kind `db:"kind"`
+	Type        decks.Type `db:"type"`
+	FrontSrc    string     `db:"front_src"`
+	BackSrc     string     `db:"back_src"`
+	FrontHTML   string     `db:"front_html"`
+	BackHTML    string     `db:"back_html"`
+	ClozeHTML   string     `db:"cloze_html"`
+	OptionsJSON string     `db:"options"`
+	ContentHash string     `db:"content_hash"`
+	GUID        string     `db:"guid"`
+	CreatedAt   int64      `db:"created_at"`
+	UpdatedAt   int64      `db:"updated_at"`
+	RetiredAt   *int64     `db:"retired_at"`
+}
+
+// Options decodes the options of a choice card.
+func (c *Card) Options() []decks.Option {
+	var opts []decks.Option
+	if c.OptionsJSON != "" {
+		_ = json.Unmarshal([]byte(c.OptionsJSON), &opts) // written by ImportDeck from a valid value
+	}
+	return opts
+}
+
+// ImportResult counts what an import did to a deck.
+type ImportResult struct {
+	Deck      string // the deck's id (slug)
+	Added     int    // new cards, and retired cards that came back
+	Updated   int    // cards whose content changed
+	Retired   int    // cards that left the deck
+	Unchanged int
+	Skipped   bool // the deck's source was the same as last time
+}
+
+func (r ImportResult) String() string {
+	return fmt.Sprintf("deck %s: %d added, %d updated, %d retired, %d unchanged", r.Deck, r.Added, r.Updated, r.Retired, r.Unchanged)
+}
+
+// ImportOptions tune ImportDeck.
+type ImportOptions struct {
+	Builtin bool // the deck ships with flashd
+}
+
+const cardColumns = `id, deck_id, card_key, note_key, explicit_key, cloze, position, section, kind, type,
+	front_src, back_src, front_html, back_html, cloze_html, options, content_hash, guid,
+	created_at, updated_at, retired_at`
+
+// ImportDeck adds a deck or brings it up to date with d in one
+// transaction: it adds new cards, updates edited ones, and retires cards
+// that left the deck (they keep their schedules and history), matching
+// cards by the rules of decks.Match. A deck whose source hash is unchanged
+// is skipped without writing.
+func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) (ImportResult, error) {
+	res := ImportResult{Deck: d.ID}
+	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		now := db.now()
+		var deck Deck
+		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash FROM decks WHERE slug = ?`, d.ID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, builtin, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.ID, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, now, now)
+			if err != nil {
+				return err
+			}
+			deck.ID, _ = r.LastInsertId()
+		case err != nil:
+			return err
+		case deck.SourceHash == d.Hash:
+			res.Skipped = true
+			return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
+		default:
+			if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, builtin = ?, updated_at = ? WHERE id = ?`,
+				d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, now, deck.ID); err != nil {
+				return err
+			}
+		}
+		return importCards(ctx, tx, deck.ID, d, now, &res)
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import deck %q: %w", d.ID, err)
+	}
+	return res, nil
+}
+
+// importCards applies the cards of d to the deck's stored cards.
+func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, now int64, res *ImportResult) error {
+	var old []Card
+	if err := tx.SelectContext(ctx, &old, `SELECT `+cardColumns+` FROM cards WHERE deck_id = ? ORDER BY id`, deckID); err != nil {
+		return err
+	}
+	known := make([]decks.Known, len(old))
+	for i, c := range old {
+		known[i] = decks.Known{Key: c.Key, Explicit: c.ExplicitKey, Cloze: c.Cloze, Position: c.Position,
+			Front: c.FrontSrc, Back: c.BackSrc, Retired: c.RetiredAt != nil}
+	}
+	match := decks.Match(known, d.Cards)
+
+	insert, err := tx.PreparexContext(ctx, `INSERT INTO cards (deck_id, card_key, note_key, explicit_key, cloze, position, section, kind, type,
+		front_src, back_src, front_html, back_html, cloze_html, options, content_hash, guid, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	update, err := tx.PreparexContext(ctx, `UPDATE cards SET card_key = ?, note_key = ?, explicit_key = ?, position = ?, section = ?, kind = ?, type = ?,
+		front_src = ?, back_src = ?, front_html = ?, back_html = ?, cloze_html = ?, options = ?, content_hash = ?,
+		updated_at = ?, retired_at = NULL WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
+
+	continued := make([]bool, len(old))
+	for i := range d.Cards {
+		c := &d.Cards[i]
+		opts := ""
+		if len(c.Options) > 0 {
+			b, err := json.Marshal(c.Options)
+			if err != nil {
+				return err
+			}
+			opts = string(b)
+		}
+		hash := c.ContentHash()
+		j := match[i]
+		if j < 0 {
+			if _, err := insert.ExecContext(ctx, deckID, c.Key, c.NoteKey, c.Explicit, c.Cloze, i, c.Section, c.Kind, c.Type,
+				c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, guid(d.ID, c.NoteKey), now, now); err != nil {
+				return err
+			}
+			res.Added++
+			continue
+		}
+		continued[j] = true
+		o := old[j]
+		same := o.RetiredAt == nil && o.ContentHash == hash && o.Key == c.Key && o.FrontSrc == c.Front && o.BackSrc == c.Back && o.ExplicitKey == c.Explicit
+		if same && o.Position == i && o.NoteKey == c.NoteKey {
+			res.Unchanged++
+			continue
+		}
+		updatedAt := o.UpdatedAt
+		switch {
+		case o.RetiredAt != nil:
+			res.Added++
+			updatedAt = now
+		case o.ContentHash != hash:
+			res.Updated++
+			updatedAt = now
+		default:
+			// Only the source text, key or position moved: nothing a learner
+			// sees changed.
+			res.Unchanged++
+		}
+		if _, err := update.ExecContext(ctx, c.Key, c.NoteKey, c.Explicit, i, c.Section, c.Kind, c.Type,
+			c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, updatedAt, o.ID); err != nil {
+			return err
+		}
+	}
+	for j, o := range old {
+		if continued[j] || o.RetiredAt != nil {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cards SET retired_at = ?, updated_at = ? WHERE id = ?`, now, now, o.ID); err != nil {
+			return err
+		}
+		res.Retired++
+	}
+	return nil
+}
+
+// guid is a card's export id: a hash of the deck id and the note key the
+// card had when it was created, kept for good after that.
+func guid(deck, noteKey string) string {
+	sum := sha256.Sum256([]byte(deck + "\x00" + noteKey))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Decks lists every deck with its number of active cards, by title.
+func (db *DB) Decks(ctx context.Context) ([]Deck, error) {
+	var ds []Deck
+	err := db.ro.SelectContext(ctx, &ds, `SELECT d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.created_at, d.updated_at,
+		(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards
+		FROM decks d ORDER BY d.title, d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list decks: %w", err)
+	}
+	return ds, nil
+}
+
+// DeckBySlug returns the deck with the given id (slug), or an ENotFound
+// error.
+func (db *DB) DeckBySlug(ctx context.Context, slug string) (*Deck, error) {
+	var d Deck
+	err := db.ro.GetContext(ctx, &d, `SELECT d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.created_at, d.updated_at,
+		(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards
+		FROM decks d WHERE d.slug = ?`, slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "Deck %q not found.", slug)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get deck %q: %w", slug, err)
+	}
+	return &d, nil
+}
+
+// Cards returns a deck's active cards in deck order.
+func (db *DB) Cards(ctx context.Context, deckID int64) ([]Card, error) {
+	var cs []Card
+	err := db.ro.SelectContext(ctx, &cs, `SELECT `+cardColumns+` FROM cards WHERE deck_id = ? AND retired_at IS NULL ORDER BY position`, deckID)
+	if err != nil {
+		return nil, fmt.Errorf("list cards of deck %d: %w", deckID, err)
+	}
+	return cs, nil
+}

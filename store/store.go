@@ -1,0 +1,155 @@
+// Package store keeps flashd's data in SQLite, through sqlx on the pure-Go
+// modernc.org/sqlite driver. It is the only package that speaks SQL.
+//
+// A DB holds two pools on one file: a single writer connection, through
+// which every write goes (SQLite allows one writer at a time, and one
+// connection makes the wait a queue in Go rather than SQLITE_BUSY retries),
+// and a pool of read-only connections. Connection settings travel in the DSN
+// so that every pooled connection gets them: WAL, busy_timeout,
+// foreign_keys, synchronous=NORMAL, and BEGIN IMMEDIATE for transactions.
+//
+// Times are INTEGER Unix milliseconds, UTC, taken from DB.Now so tests can
+// move the clock. Every query on rows a user owns filters by that user.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/flashd/flashd/migrations"
+)
+
+// DB is an open flashd database.
+type DB struct {
+	rw   *sqlx.DB // one connection, for writes
+	ro   *sqlx.DB // read-only connections
+	path string
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// dsn builds a DSN for path with flashd's per-connection settings.
+func dsn(path string, readOnly bool) string {
+	q := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(NORMAL)",
+		"_txlock=immediate",
+	}
+	if readOnly {
+		q = append(q, "_pragma=query_only(1)")
+	}
+	return "file:" + path + "?" + strings.Join(q, "&")
+}
+
+// Open opens (creating if needed) the database at path and applies the
+// migrations it lacks.
+func Open(ctx context.Context, path string) (*DB, error) {
+	rw, err := sqlx.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	rw.SetMaxOpenConns(1)
+	rw.SetConnMaxIdleTime(0)
+	db := &DB{rw: rw, path: path, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	ro, err := sqlx.Open("sqlite", dsn(path, true))
+	if err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	ro.SetMaxOpenConns(n)
+	ro.SetMaxIdleConns(n)
+	db.ro = ro
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.ro.Close()
+	if err2 := db.rw.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.ro.GetContext(ctx, &one, `SELECT 1`)
+}
+
+// now returns the clock's time in Unix milliseconds.
+func (db *DB) now() int64 { return db.Now().UnixMilli() }
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE), committing when
+// fn returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.rw.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrate applies the embedded migrations the database has not recorded,
+// one transaction per file.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.rw.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name       TEXT PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := db.write(ctx, func(tx *sqlx.Tx) error {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name); err != nil || n > 0 {
+				return err
+			}
+			body, err := fs.ReadFile(migrations.FS, name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, db.now())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// rowsAffected is a helper for statements that must touch a row.
+func rowsAffected(res sql.Result) int64 {
+	n, _ := res.RowsAffected()
+	return n
+}
