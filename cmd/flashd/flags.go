@@ -1,0 +1,31 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// newFlags returns a flag set for a subcommand whose flags fall back to
+// FLASHD_* environment variables.
+func newFlags(name string, getenv func(string) string, stderr io.Writer) *flagSet {
+	fs := flag.NewFlagSet("flashd "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &flagSet{FlagSet: fs, getenv: getenv}
+}
+
+type flagSet struct {
+	*flag.FlagSet
+	getenv func(string) string
+}
+
+// envString defines a string flag whose default comes from FLASHD_<NAME>
+// when that is set.
+func (f *flagSet) envString(name, def, help string) *string {
+	env := "FLASHD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if v := f.getenv(env); v != "" {
+		def = v
+	}
+	return f.String(name, def, fmt.Sprintf("%s (env %s)", help, env))
+}

@@ -1,0 +1,62 @@
+// Command flashd is a self-hosted spaced-repetition flashcard server.
+//
+// Usage:
+//
+//	flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
+//	flashd import   [--db FILE] PATH...
+//	flashd lint     PATH...
+//
+// Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "flashd:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported ends a command that has already told the user what is wrong
+// (lint found problems): exit 1 without another message.
+var errReported = errors.New("problems reported")
+
+const usage = `usage:
+  flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
+  flashd import   [--db FILE] PATH...
+  flashd lint     PATH...
+Flags fall back to FLASHD_ADDR and FLASHD_DB.`
+
+// run is the whole program, with its surroundings passed in so tests can
+// call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, getenv, stdout, stderr)
+	case "lint":
+		return runLint(args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// noEnv is a getenv with nothing set.
+func noEnv(string) string { return "" }
+
+// runCmd runs flashd with args and returns its stdout, stderr and error.
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, noEnv, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const goodDeck = "---\nid: good\ntitle: Good\n---\n### Q1\nA1\n### Q2\nA2\n"
+
+func TestLint(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.md", goodDeck)
+	bad := writeFile(t, dir, "sub/bad.md", "---\nid: bad\ntitle: Bad\n---\nstray\n### Q\n\n## Scenarios\n### S\n- [ ] a\n- [ ] b\n")
+	dup := writeFile(t, dir, "sub/dup.md", strings.Replace(goodDeck, "Q1", "Other", 1))
+
+	out, _, err := runCmd(t, "lint", good)
+	if err != nil || !strings.Contains(out, "deck good ok, 2 cards") {
+		t.Errorf("lint of a clean deck: err %v, out %q", err, out)
+	}
+	out, _, err = runCmd(t, "lint", dir)
+	if !errors.Is(err, errReported) {
+		t.Fatalf("lint of a folder with problems: err %v, want exit 1", err)
+	}
+	want := []string{
+		bad + ":5: text outside any card",
+		bad + ":6: card has no back",
+		bad + ":9: scenario card has no correct option",
+		dup + ":2: duplicate deck id \"good\" (also in " + good + ":2)",
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("lint output lacks %q:\n%s", w, out)
+		}
+	}
+	if _, _, err := runCmd(t, "lint", filepath.Join(dir, "missing.md")); err == nil || errors.Is(err, errReported) {
+		t.Errorf("lint of a missing file: got %v", err)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "flashd.db")
+	deck := writeFile(t, dir, "decks/good.md", goodDeck)
+
+	out, _, err := runCmd(t, "import", "--db", db, filepath.Join(dir, "decks"))
+	if err != nil || out != "deck good: 2 added, 0 updated, 0 retired, 0 unchanged\n" {
+		t.Fatalf("first import: err %v, out %q", err, out)
+	}
+	out, _, err = runCmd(t, "import", "--db", db, deck)
+	if err != nil || out != "deck good: 0 added, 0 updated, 0 retired, 2 unchanged\n" {
+		t.Errorf("second import: err %v, out %q", err, out)
+	}
+	writeFile(t, dir, "decks/good.md", strings.Replace(goodDeck, "A2", "A2 edited", 1)+"### Q3\nA3\n")
+	out, _, err = runCmd(t, "import", "--db", db, deck)
+	if err != nil || out != "deck good: 1 added, 1 updated, 0 retired, 1 unchanged\n" {
+		t.Errorf("import after an edit: err %v, out %q", err, out)
+	}
+
+	// One broken deck in the run: nothing is imported, not even the good one.
+	other := writeFile(t, dir, "other.md", "---\nid: other\ntitle: O\n---\n### X\nY\n")
+	writeFile(t, dir, "decks/good.md", goodDeck+"### Q3\n")
+	_, errOut, err := runCmd(t, "import", "--db", db, other, deck)
+	if !errors.Is(err, errReported) || !strings.Contains(errOut, deck+":9: card has no back") || !strings.Contains(errOut, "nothing imported") {
+		t.Errorf("import of a broken deck: err %v, stderr %q", err, errOut)
+	}
+	out, _, _ = runCmd(t, "import", "--db", db, other)
+	if out != "deck other: 1 added, 0 updated, 0 retired, 0 unchanged\n" {
+		t.Errorf("the good deck of a failed run was imported: %q", out)
+	}
+}
+
+func TestEnvFallback(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "env.db")
+	deck := writeFile(t, dir, "good.md", goodDeck)
+	env := func(k string) string {
+		if k == "FLASHD_DB" {
+			return db
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"import", deck}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("FLASHD_DB was not used: %v", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if _, _, err := runCmd(t, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestServe runs the server end to end on a free port: the built-in deck
+// is imported, the pages answer, and cancelling the context shuts it down.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "flashd.db")}, noEnv, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line: %v (run: %v)", err, <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.Fields(strings.TrimPrefix(line, "flashd listening on "))[0]
+
+	for path, want := range map[string]string{"/healthz": "ok", "/": "aws-dva-c02-containers", "/decks/aws-dva-c02-containers": "task execution role"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after shutdown: %v", err)
+	}
+}

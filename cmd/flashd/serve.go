@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/store"
+	"github.com/flashd/flashd/web"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after
+// SIGINT or SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+// runServe opens the database, imports the built-in decks that changed,
+// and serves until ctx is cancelled.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", getenv, stderr)
+	addr := fs.envString("addr", "127.0.0.1:8080", "address to listen on")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	builtin, err := decks.Builtin()
+	if err != nil {
+		return fmt.Errorf("built-in decks: %w", err)
+	}
+	for _, d := range builtin {
+		res, err := db.ImportDeck(ctx, d, store.ImportOptions{Builtin: true})
+		if err != nil {
+			return err
+		}
+		if !res.Skipped {
+			log.Info("imported built-in deck", "result", res.String())
+		}
+	}
+
+	srv, err := web.New(db, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "flashd listening on http://%s (database %s)\n", ln.Addr(), *dbPath)
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

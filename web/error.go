@@ -1,0 +1,61 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/store"
+)
+
+// statusOf maps store error codes to HTTP statuses. Another user's row is
+// not found, never forbidden: its existence is not disclosed.
+var statusOf = map[store.Code]int{
+	store.ENotFound:     http.StatusNotFound,
+	store.EInvalid:      http.StatusBadRequest,
+	store.EConflict:     http.StatusConflict,
+	store.EUnauthorized: http.StatusUnauthorized,
+	store.EForbidden:    http.StatusForbidden,
+	store.EInternal:     http.StatusInternalServerError,
+}
+
+// errorPage is the page shown for an error.
+type errorPage struct {
+	layout
+	Status  int
+	Message string
+}
+
+// handleError is the one place errors become responses. Internal errors
+// are logged here, once, and shown without detail.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side."
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		msg = http.StatusText(status)
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = m
+		}
+	case store.ErrorCode(err) != store.EInternal:
+		status = statusOf[store.ErrorCode(err)]
+		msg = store.ErrorMessage(err)
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	p := &errorPage{layout: s.layout(c, http.StatusText(status)), Status: status, Message: msg}
+	if err := s.render(c, status, "error", p); err != nil {
+		s.log.Error("render error page", "err", err)
+		c.String(status, msg)
+	}
+}

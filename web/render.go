@@ -1,0 +1,87 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds every page template, each parsed with the layout and
+// partials.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+// parsePages parses templates/layout.html and templates/_*.html once, then
+// one clone per page file.
+func parsePages(as *assets) (*pages, error) {
+	funcs := template.FuncMap{"static": as.url}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pages{byName: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		ps.byName[name] = t
+	}
+	return ps, nil
+}
+
+// layout is what every page passes to the layout template.
+type layout struct {
+	Title string
+}
+
+// layout returns the layout fields for the current request.
+func (s *Server) layout(c echo.Context, title string) layout {
+	return layout{Title: title}
+}
+
+// isFragment reports whether htmx asked for the page's content only. A
+// history restore needs the whole page.
+func isFragment(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+}
+
+// render executes a page into a buffer, so that a template error becomes a
+// clean 500 instead of half a page, and writes it.
+func (s *Server) render(c echo.Context, status int, name string, data any) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	root := "layout"
+	if isFragment(c) {
+		root = "content"
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, root, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, b.Bytes())
+}
+
+// trusted marks HTML that was sanitised when its deck was imported.
+func trusted(s string) template.HTML { return template.HTML(s) }

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/store"
+)
+
+// newTestServer returns a server on a fresh database holding the built-in
+// decks and the deck in src (if any).
+func newTestServer(tb testing.TB, srcs ...string) (*Server, *store.DB) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "flashd.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	builtin, err := decks.Builtin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, src := range srcs {
+		d, err := decks.Parse("test.md", []byte(src))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		builtin = append(builtin, d)
+	}
+	for _, d := range builtin {
+		if _, err := db.ImportDeck(ctx, d, store.ImportOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, db
+}
+
+// get sends a GET through the real router and returns the response.
+func get(tb testing.TB, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestHealthz(t *testing.T) {
+	s, db := newTestServer(t)
+	if rec := get(t, s, "/healthz"); rec.Code != 200 || rec.Body.String() != "ok" {
+		t.Errorf("healthz: got %d %q", rec.Code, rec.Body)
+	}
+	db.Close()
+	if rec := get(t, s, "/healthz"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("healthz on a closed database: got %d", rec.Code)
+	}
+}
+
+const evilDeck = `---
+id: evil
+title: Evil <script>alert(1)</script> deck
+---
+### Is this safe? <img src=x onerror=alert(1)>
+<script>alert(2)</script><a href="javascript:alert(3)">click</a>
+<iframe src="https://example.com"></iframe><p onclick="alert(4)">text</p>
+`
+
+func TestPages(t *testing.T) {
+	s, _ := newTestServer(t, evilDeck)
+	tests := []struct {
+		name   string
+		target string
+		header []string
+		status int
+		has    []string
+		not    []string
+	}{
+		{"deck list", "/", nil, 200,
+			[]string{`<a href="/decks/aws-dva-c02-containers">AWS DVA-C02 1.6`, "<!doctype html>", `<script src="/static/htmx.min.js?v=`},
+			[]string{"<script>alert"}},
+		{"deck list as fragment", "/", []string{"HX-Request", "true"}, 200,
+			[]string{`href="/decks/aws-dva-c02-containers"`}, []string{"<!doctype html>"}},
+		{"history restore gets the whole page", "/", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, 200,
+			[]string{"<!doctype html>"}, nil},
+		{"built-in deck", "/decks/aws-dva-c02-containers", nil, 200,
+			[]string{"task execution role", "<table>", `<code class="language-sh">`, `class="cloze"`, "kind-scenario", `class="correct"`}, nil},
+		{"sanitised deck", "/decks/evil", nil, 200,
+			[]string{"Is this safe?", "click", "text"},
+			[]string{"<script>alert", "onerror", "javascript:", "<iframe", "onclick"}},
+		{"unknown deck", "/decks/nope", nil, 404, []string{"Deck &#34;nope&#34; not found."}, nil},
+		{"unknown route", "/nope", nil, 404, nil, nil},
+		{"static file", "/static/style.css", nil, 200, []string{"prefers-color-scheme: dark"}, nil},
+		{"unknown static file", "/static/nope.js", nil, 404, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := get(t, s, tt.target, tt.header...)
+			if rec.Code != tt.status {
+				t.Fatalf("GET %s: got status %d, want %d", tt.target, rec.Code, tt.status)
+			}
+			body := rec.Body.String()
+			for _, want := range tt.has {
+				if !strings.Contains(body, want) {
+					t.Errorf("GET %s: body lacks %q", tt.target, want)
+				}
+			}
+			for _, bad := range tt.not {
+				if strings.Contains(body, bad) {
+					t.Errorf("GET %s: body has %q", tt.target, bad)
+				}
+			}
+			h := rec.Header()
+			if !strings.Contains(h.Get("Vary"), "HX-Request") {
+				t.Errorf("GET %s: Vary is %q", tt.target, h.Get("Vary"))
+			}
+			if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("GET %s: CSP is %q", tt.target, csp)
+			}
+			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("GET %s: security headers missing: %v", tt.target, h)
+			}
+		})
+	}
+}
+
+func TestStaticCaching(t *testing.T) {
+	s, _ := newTestServer(t)
+	url := s.assets.url("htmx.min.js")
+	rec := get(t, s, url)
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s: %d, Cache-Control %q", url, rec.Code, rec.Header().Get("Cache-Control"))
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
+		t.Errorf("htmx content type %q", ct)
+	}
+	if rec := get(t, s, "/static/htmx.min.js?v=old"); strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
+		t.Error("a stale hash was cached for good")
+	}
+	if rec := get(t, s, url, "If-None-Match", rec.Header().Get("ETag")); rec.Code != http.StatusNotModified {
+		t.Errorf("conditional GET: got %d, want 304", rec.Code)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	s, _ := newTestServer(t)
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", MaxBodyBytes+1)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: got %d, want 413", rec.Code)
+	}
+}
