@@ -1,20 +1,29 @@
 package srs
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+)
 
 func TestSettingsValidate(t *testing.T) {
+	def := DefaultSettings()
+	with := func(f func(*Settings)) Settings { s := def; f(&s); return s }
 	tests := []struct {
 		name string
 		s    Settings
 		ok   bool
 	}{
-		{"default", DefaultSettings(), true},
-		{"lowest retention", Settings{0.70, 100}, true},
-		{"highest retention", Settings{0.99, 100}, true},
-		{"retention too low", Settings{0.69, 100}, false},
-		{"retention too high", Settings{1, 100}, false},
-		{"no interval", Settings{0.9, 0}, false},
-		{"interval too long", Settings{0.9, 36501}, false},
+		{"default", def, true},
+		{"lowest retention", with(func(s *Settings) { s.Retention = 0.70 }), true},
+		{"highest retention", with(func(s *Settings) { s.Retention = 0.99 }), true},
+		{"retention too low", with(func(s *Settings) { s.Retention = 0.69 }), false},
+		{"retention too high", with(func(s *Settings) { s.Retention = 1 }), false},
+		{"no interval", with(func(s *Settings) { s.MaxIntervalDays = 0 }), false},
+		{"interval too long", with(func(s *Settings) { s.MaxIntervalDays = 36501 }), false},
+		{"negative new limit", with(func(s *Settings) { s.NewPerDay = -1 }), false},
+		{"no reviews allowed", with(func(s *Settings) { s.ReviewsPerDay = 0 }), true},
 	}
 	for _, tt := range tests {
 		if err := tt.s.Validate(); (err == nil) != tt.ok {
@@ -24,14 +33,132 @@ func TestSettingsValidate(t *testing.T) {
 }
 
 func TestParameters(t *testing.T) {
-	p := Settings{Retention: 0.85, MaxIntervalDays: 365}.Parameters()
+	s := DefaultSettings()
+	s.Retention, s.MaxIntervalDays = 0.85, 365
+	p := s.Parameters()
 	if p.RequestRetention != 0.85 || p.MaximumInterval != 365 || !p.EnableFuzz {
 		t.Errorf("got retention %v max %v fuzz %v", p.RequestRetention, p.MaximumInterval, p.EnableFuzz)
 	}
 	if len(p.LearningSteps) != 2 || p.LearningSteps[0] != 1 || p.LearningSteps[1] != 10 || len(p.RelearningSteps) != 1 || p.RelearningSteps[0] != 10 {
 		t.Errorf("got steps %v / %v", p.LearningSteps, p.RelearningSteps)
 	}
-	if err := p.Validate(); err != nil {
-		t.Error(err)
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestDayBoundaries checks that a study day starts at 04:00 local time,
+// also on the days clocks change.
+func TestDayBoundaries(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	ny := mustZone(t, "America/New_York")
+	tests := []struct {
+		name      string
+		loc       *time.Location
+		at        time.Time
+		day       string // the study day
+		dayStart  string // RFC 3339
+		nextStart string
+	}{
+		{"03:59 belongs to yesterday", berlin, time.Date(2026, 1, 15, 3, 59, 0, 0, berlin), "2026-01-14", "2026-01-14T04:00:00+01:00", "2026-01-15T04:00:00+01:00"},
+		{"04:01 starts today", berlin, time.Date(2026, 1, 15, 4, 1, 0, 0, berlin), "2026-01-15", "2026-01-15T04:00:00+01:00", "2026-01-16T04:00:00+01:00"},
+		{"04:00 sharp starts today", berlin, time.Date(2026, 1, 15, 4, 0, 0, 0, berlin), "2026-01-15", "2026-01-15T04:00:00+01:00", "2026-01-16T04:00:00+01:00"},
+		{"UTC midnight is not a boundary", berlin, time.Date(2026, 1, 15, 0, 30, 0, 0, time.UTC), "2026-01-14", "2026-01-14T04:00:00+01:00", "2026-01-15T04:00:00+01:00"},
+		// Berlin springs forward on 2026-03-29 at 02:00: that day has 23 hours.
+		{"spring forward 03:59", berlin, time.Date(2026, 3, 29, 3, 59, 0, 0, berlin), "2026-03-28", "2026-03-28T04:00:00+01:00", "2026-03-29T04:00:00+02:00"},
+		{"spring forward 04:01", berlin, time.Date(2026, 3, 29, 4, 1, 0, 0, berlin), "2026-03-29", "2026-03-29T04:00:00+02:00", "2026-03-30T04:00:00+02:00"},
+		// New York falls back on 2026-11-01 at 02:00: that day has 25 hours.
+		{"fall back 03:59", ny, time.Date(2026, 11, 1, 3, 59, 0, 0, ny), "2026-10-31", "2026-10-31T04:00:00-04:00", "2026-11-01T04:00:00-05:00"},
+		{"fall back 04:01", ny, time.Date(2026, 11, 1, 4, 1, 0, 0, ny), "2026-11-01", "2026-11-01T04:00:00-05:00", "2026-11-02T04:00:00-05:00"},
+	}
+	for _, tt := range tests {
+		s := DefaultSettings()
+		s.Location = tt.loc
+		if got := s.Day(tt.at).Format("2006-01-02"); got != tt.day {
+			t.Errorf("%s: Day = %s, want %s", tt.name, got, tt.day)
+		}
+		if got := s.DayStart(tt.at).Format(time.RFC3339); got != tt.dayStart {
+			t.Errorf("%s: DayStart = %s, want %s", tt.name, got, tt.dayStart)
+		}
+		if got := s.NextDayStart(tt.at).Format(time.RFC3339); got != tt.nextStart {
+			t.Errorf("%s: NextDayStart = %s, want %s", tt.name, got, tt.nextStart)
+		}
+	}
+}
+
+// history is a recorded sequence of ratings at fixed times: learning,
+// graduation, reviews, a lapse and relearning.
+var history = []struct {
+	after time.Duration // since the previous rating
+	r     Rating
+}{
+	{0, Again}, {time.Minute, Good}, {10 * time.Minute, Good}, {26 * time.Hour, Good},
+	{3 * 24 * time.Hour, Hard}, {9 * 24 * time.Hour, Good}, {20 * 24 * time.Hour, Again},
+	{10 * time.Minute, Good}, {2 * 24 * time.Hour, Easy}, {40 * 24 * time.Hour, Good},
+}
+
+// TestReplayMatchesGoFSRS replays the history through Scheduler and
+// through go-fsrs itself with the same parameters, and compares every step.
+func TestReplayMatchesGoFSRS(t *testing.T) {
+	s := DefaultSettings()
+	sched := NewScheduler(s)
+	ref := fsrs.NewFSRS(s.Parameters())
+	now := time.Date(2026, 2, 1, 9, 30, 0, 0, time.UTC)
+	var st State
+	refCard := fsrs.NewCard(now)
+	for i, h := range history {
+		now = now.Add(h.after)
+		var err error
+		st, err = sched.Next(st, now, h.r)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		info, err := ref.Next(refCard, now, fsrs.Rating(h.r))
+		if err != nil {
+			t.Fatalf("step %d (go-fsrs): %v", i, err)
+		}
+		refCard = info.Card
+		want := fromCard(refCard)
+		if st != want {
+			t.Fatalf("step %d (%s after %s): got %+v, want %+v", i, h.r, h.after, st, want)
+		}
+	}
+	if st.Lapses != 1 || st.Phase != Review || st.Reps != len(history) {
+		t.Errorf("final state %+v: want 1 lapse, in review, %d reps", st, len(history))
+	}
+}
+
+func TestPreview(t *testing.T) {
+	sched := NewScheduler(DefaultSettings())
+	now := time.Date(2026, 2, 1, 9, 30, 0, 0, time.UTC)
+	got, err := sched.Preview(State{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new card: Again and Hard stay in the learning steps (1m, and the
+	// mean of 1m and 10m), Good moves to the 10m step, Easy graduates.
+	if got[0] != time.Minute || got[1] != 6*time.Minute || got[2] != 10*time.Minute || got[3] < 24*time.Hour {
+		t.Errorf("new card preview: %v", got)
+	}
+	for i, r := range Ratings {
+		next, _ := sched.Next(State{}, now, r)
+		if next.Due.Sub(now) != got[i] {
+			t.Errorf("%s: preview %v, Next gives %v", r, got[i], next.Due.Sub(now))
+		}
+	}
+	if _, err := sched.Next(State{}, now, 5); err == nil {
+		t.Error("rating 5 accepted")
+	}
+}
+
+func TestLeech(t *testing.T) {
+	if (State{Lapses: LeechLapses - 1}).Leech() || !(State{Lapses: LeechLapses}).Leech() {
+		t.Error("a leech is a card with 8 lapses")
 	}
 }
