@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
 )
 
 // genDeck writes a deck of n cards: basic cards with a little Markdown,
@@ -95,4 +96,128 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// rateSetup opens a database with a generated deck of n cards and one
+// learner well into it: the first three quarters of the cards are in
+// review and came due over the last 30 days, the rest are new. Reviews per day
+// are not limited, so every step has a due card to rate.
+func rateSetup(b *testing.B, n int) (*DB, *User) {
+	b.Helper()
+	db := openTestDB(b)
+	ctx := context.Background()
+	if _, err := db.ImportDeck(ctx, parse(b, genDeck(n)), ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, "bench", "bench-password", false, SignUpByAdmin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := u.Settings()
+	set.ReviewsPerDay = 99999
+	if err := db.UpdateSettings(ctx, u.ID, "UTC", set); err != nil {
+		b.Fatal(err)
+	}
+	u, _ = db.UserByID(ctx, u.ID)
+	now := db.Now().UnixMilli()
+	_, err = db.rw.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps,
+		last_review, updated_at) SELECT ?, id, 2, ? - (id % 30) * 86400000, 10, 5, 10, 3, ? - (id % 30 + 10) * 86400000, ?
+		FROM cards WHERE position < ?`, u.ID, now, now, now, n*3/4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, u
+}
+
+// BenchmarkRate measures one review step through the store: rate the
+// current card, then fetch the next one (Rate, then Next), on a deck of
+// 2,000 cards, 1,500 of them due. Run it with at most -benchtime 1500x. Its "raw" sub-benchmark runs the same SQL
+// statements on the same database shape with database/sql alone, without
+// FSRS, sqlx mapping or JSON: the floor the store can approach. Compare
+// the two ns/op figures of one run.
+func BenchmarkRate(b *testing.B) {
+	const cards = 2000
+	ctx := context.Background()
+	b.Run("store", func(b *testing.B) {
+		db, u := rateSetup(b, cards)
+		q, err := db.Next(ctx, u, Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := db.Rate(ctx, u, q.Card.ID, q.Card.State.Token(), srs.Good); err != nil {
+				b.Fatal(err)
+			}
+			if q, err = db.Next(ctx, u, Filter{}); err != nil || q.Card == nil {
+				b.Fatalf("next: %+v %v", q, err)
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		db, u := rateSetup(b, cards)
+		raw := db.rw.DB // the same single writer connection, without sqlx
+		now := db.Now().UnixMilli()
+		dayStart, dayEnd := now-3600_000, now+3600_000
+		const cardJoin = `FROM cards c LEFT JOIN card_states s ON s.card_id = c.id AND s.user_id = ?
+			WHERE c.retired_at IS NULL AND COALESCE(s.suspended, 0) = 0 AND COALESCE(s.buried_until, 0) <= ? AND 1 = 1 AND `
+		count := func(cond string, limit int, args ...any) int {
+			var n int
+			args = append(append([]any{u.ID, now}, args...), limit)
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 `+cardJoin+cond+` LIMIT ?)`, args...).Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+		var cardID int64
+		pick := func() {
+			if err := raw.QueryRowContext(ctx, `SELECT c.id `+cardJoin+`s.phase = 2 AND s.due < ? ORDER BY s.due, c.id LIMIT 1`,
+				u.ID, now, dayEnd).Scan(&cardID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		pick()
+		for b.Loop() {
+			tx, err := raw.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var exists, version int64
+			var phase, reps, lapses, steps, scheduled, suspended, flagged int
+			var due, last, buried int64
+			var stab, diff float64
+			tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND c.retired_at IS NULL`, cardID).Scan(&exists)
+			tx.QueryRowContext(ctx, `SELECT phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
+				remaining_steps, suspended, buried_until, flagged, version FROM card_states WHERE user_id = ? AND card_id = ?`, u.ID, cardID).
+				Scan(&phase, &due, &stab, &diff, &scheduled, &reps, &lapses, &last, &steps, &suspended, &buried, &flagged, &version)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
+				last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
+				VALUES (?, ?, 2, ?, 30.5, 4.9, 31, 4, 0, ?, 0, 0, 0, 0, ?, ?)
+				ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
+				difficulty = excluded.difficulty, scheduled_days = excluded.scheduled_days, reps = excluded.reps, lapses = excluded.lapses,
+				last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
+				buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`,
+				u.ID, cardID, now+31*86400_000, now, version+1, now); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, phase, due,
+				stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, 3, ?, 2, 2, ?, 30.5, 4.9, ?, '{}')`,
+				u.ID, cardID, version, now, now+31*86400_000, 31*86400_000); err != nil {
+				b.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			// The reads of Next: today's ratings, four counts, the card and
+			// its state.
+			var n1, n2 int
+			raw.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN prev_phase = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN prev_phase = 2 THEN 1 ELSE 0 END), 0)
+				FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND undone_at IS NULL`, u.ID, dayStart).Scan(&n1, &n2)
+			count(`s.phase IN (1, 3) AND s.due <= ?`, 1<<30, now)
+			count(`s.phase IN (1, 3) AND s.due <= ?`, 1<<30, now+1200_000)
+			count(`s.phase = 2 AND s.due < ?`, 99999-n2, dayEnd)
+			count(`COALESCE(s.phase, 0) = 0`, 20-n1)
+			pick()
+			raw.QueryRowContext(ctx, `SELECT version FROM card_states WHERE user_id = ? AND card_id = ?`, u.ID, cardID).Scan(&version)
+		}
+	})
 }

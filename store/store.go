@@ -153,3 +153,6 @@ func rowsAffected(res sql.Result) int64 {
 	n, _ := res.RowsAffected()
 	return n
 }
+
+// timeMS converts Unix milliseconds to a UTC time.
+func timeMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/flashd/flashd/srs"
+)
+
+// SessionTTL is how long a session lasts after log-in.
+const SessionTTL = 30 * 24 * time.Hour
+
+// Password length limits. bcrypt reads at most 72 bytes.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 72
+)
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$`)
+
+// User is an account and its study settings.
+type User struct {
+	ID            int64   `db:"id"`
+	Username      string  `db:"username"`
+	PasswordHash  string  `db:"password_hash"`
+	Admin         bool    `db:"is_admin"`
+	TimeZone      string  `db:"time_zone"`
+	Retention     float64 `db:"retention"`
+	MaxInterval   int     `db:"max_interval"`
+	NewPerDay     int     `db:"new_per_day"`
+	ReviewsPerDay int     `db:"reviews_per_day"`
+	CreatedAt     int64   `db:"created_at"`
+}
+
+// Settings returns the user's scheduling settings. An unknown time zone
+// (one the system no longer knows) falls back to UTC.
+func (u *User) Settings() srs.Settings {
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return srs.Settings{Retention: u.Retention, MaxIntervalDays: u.MaxInterval,
+		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Location: loc}
+}
+
+const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at`
+
+// Session is a logged-in browser.
+type Session struct {
+	UserID    int64  `db:"user_id"`
+	CSRFToken string `db:"csrf_token"`
+	ExpiresAt int64  `db:"expires_at"`
+}
+
+// checkCredentials validates a new username and password.
+func checkCredentials(username, password string) error {
+	if !usernamePattern.MatchString(username) {
+		return Errorf(EInvalid, "A username is 2 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+	}
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return Errorf(EInvalid, "A password is %d to %d bytes long.", MinPasswordLen, MaxPasswordLen)
+	}
+	return nil
+}
+
+// SignUpPolicy says who may create an account through the sign-up page.
+type SignUpPolicy int
+
+// The policies. The first account on a server may always be created and
+// becomes its admin.
+const (
+	SignUpIfOpen  SignUpPolicy = iota // only while the admin has opened sign-up
+	SignUpInvited                     // the caller holds a valid invitation
+	SignUpByAdmin                     // created by an administrator (CLI)
+)
+
+// CreateUser creates an account. The first account of a server becomes
+// admin; later ones are admins only when admin is set by an administrator.
+// Under SignUpIfOpen it fails with EForbidden unless sign-up is open.
+func (db *DB) CreateUser(ctx context.Context, username, password string, admin bool, policy SignUpPolicy) (*User, error) {
+	username = strings.TrimSpace(username)
+	if err := checkCredentials(username, password); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	var u *User
+	err = db.write(ctx, func(tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
+			return err
+		}
+		if n == 0 {
+			admin = true
+		} else if policy == SignUpIfOpen {
+			open, err := serverFlag(ctx, tx, settingOpenSignUp)
+			if err != nil {
+				return err
+			}
+			if !open {
+				return Errorf(EForbidden, "Sign-up is closed on this server: ask a member for an invite link.")
+			}
+			admin = false
+		} else if policy == SignUpInvited {
+			admin = false
+		}
+		var exists int
+		if err := tx.GetContext(ctx, &exists, `SELECT COUNT(*) FROM users WHERE username_key = ?`, strings.ToLower(username)); err != nil {
+			return err
+		}
+		if exists > 0 {
+			return Errorf(EConflict, "The username %q is taken.", username)
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)`,
+			username, strings.ToLower(username), string(hash), admin, db.now())
+		if err != nil {
+			return err
+		}
+		id, _ := r.LastInsertId()
+		u = &User{}
+		return tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	})
+	if err != nil {
+		if ErrorCode(err) != EInternal {
+			return nil, err
+		}
+		return nil, fmt.Errorf("create user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// dummyHash is compared against when a username does not exist, so that a
+// failed log-in takes as long either way.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("flashd-no-such-user"), bcrypt.DefaultCost)
+
+// Authenticate returns the user with this username and password, or an
+// EUnauthorized error that does not say which was wrong.
+func (db *DB) Authenticate(ctx context.Context, username, password string) (*User, error) {
+	var u User
+	err := db.ro.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, sql.ErrNoRows) {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, Errorf(EUnauthorized, "Wrong username or password.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, Errorf(EUnauthorized, "Wrong username or password.")
+	}
+	return &u, nil
+}
+
+// UserByID returns a user, or ENotFound.
+func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := db.ro.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "User not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UpdateSettings stores a user's study settings after checking them.
+func (db *DB) UpdateSettings(ctx context.Context, userID int64, timeZone string, s srs.Settings) error {
+	if err := s.Validate(); err != nil {
+		return Errorf(EInvalid, "Settings not saved: %v.", err)
+	}
+	if _, err := time.LoadLocation(timeZone); err != nil || timeZone == "" || timeZone == "Local" {
+		return Errorf(EInvalid, "Settings not saved: unknown time zone %q; use an IANA name such as Europe/Berlin.", timeZone)
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = ?, retention = ?, max_interval = ?, new_per_day = ?, reviews_per_day = ? WHERE id = ?`,
+			timeZone, s.Retention, s.MaxIntervalDays, s.NewPerDay, s.ReviewsPerDay, userID)
+		return err
+	})
+}
+
+// randomToken returns n random bytes, base64url-encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateSession starts a session for a user and returns the token for its
+// cookie. Only a hash of the token is stored.
+func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
+	token := randomToken(32)
+	now := db.now()
+	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		// Expired sessions are removed here, a few at a time, rather than
+		// by a background job.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at < ? LIMIT 100)`, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			hashToken(token), userID, randomToken(32), now, now+SessionTTL.Milliseconds())
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
+	return token, nil
+}
+
+// SessionUser returns the user and session of a session token, or
+// EUnauthorized when the token is unknown or expired.
+func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, error) {
+	if token == "" {
+		return nil, nil, Errorf(EUnauthorized, "Please log in.")
+	}
+	var s Session
+	err := db.ro.GetContext(ctx, &s, `SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?`, hashToken(token))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {
+		return nil, nil, Errorf(EUnauthorized, "Please log in.")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("get session: %w", err)
+	}
+	u, err := db.UserByID(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, &s, nil
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, token string) error {
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+		return err
+	})
+}
+
+// SameToken compares two secrets in constant time.
+func SameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+const settingOpenSignUp = "open_signup"
+
+func serverFlag(ctx context.Context, q sqlx.QueryerContext, name string) (bool, error) {
+	var v string
+	err := sqlx.GetContext(ctx, q, &v, `SELECT value FROM server_settings WHERE name = ?`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return v == "1", err
+}
+
+// OpenSignUp reports whether anyone may sign up without an invitation.
+func (db *DB) OpenSignUp(ctx context.Context) (bool, error) {
+	return serverFlag(ctx, db.ro, settingOpenSignUp)
+}
+
+// SetOpenSignUp opens or closes sign-up; only an admin may.
+func (db *DB) SetOpenSignUp(ctx context.Context, actor *User, open bool) error {
+	if !actor.Admin {
+		return Errorf(EForbidden, "Only an administrator can change sign-up.")
+	}
+	v := "0"
+	if open {
+		v = "1"
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO server_settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, settingOpenSignUp, v)
+		return err
+	})
+}
+
+// UserCount returns the number of accounts.
+func (db *DB) UserCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
