@@ -29,6 +29,8 @@ func (s *Server) handleDecks(c echo.Context) error {
 // cardView is a card as the deck page shows it.
 type cardView struct {
 	ID        int64
+	DeckSlug  string
+	DeckTitle string
 	Kind      decks.Kind
 	Type      decks.Type
 	Cloze     int

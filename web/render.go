@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/srs"
+	"github.com/flashd/flashd/store"
 )
 
 //go:embed templates/*.html
@@ -24,7 +27,18 @@ type pages struct {
 // parsePages parses templates/layout.html and templates/_*.html once, then
 // one clone per page file.
 func parsePages(as *assets) (*pages, error) {
-	funcs := template.FuncMap{"static": as.url}
+	funcs := template.FuncMap{
+		"static":      as.url,
+		"lower":       strings.ToLower,
+		"trusted":     trusted,
+		"leechLapses": func() int { return srs.LeechLapses },
+		"actionArgs": func(p *reviewPane, action, label, key string) any {
+			return struct {
+				Pane               *reviewPane
+				Action, Label, Key string
+			}{p, action, label, key}
+		},
+	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
@@ -51,30 +65,41 @@ func parsePages(as *assets) (*pages, error) {
 // layout is what every page passes to the layout template.
 type layout struct {
 	Title string
+	CSRF  string      // the token unsafe requests must carry
+	User  *store.User // nil for visitors
 }
 
 // layout returns the layout fields for the current request.
 func (s *Server) layout(c echo.Context, title string) layout {
-	return layout{Title: title}
+	return layout{Title: title, CSRF: csrfToken(c), User: currentUser(c)}
 }
 
+// isHTMX reports whether htmx sent the request.
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
 // isFragment reports whether htmx asked for the page's content only. A
-// history restore needs the whole page.
+// boosted link or a history restore swaps the whole body, so it needs the
+// whole page.
 func isFragment(c echo.Context) bool {
 	h := c.Request().Header
-	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+	return isHTMX(c) && h.Get("HX-Boosted") != "true" && h.Get("HX-History-Restore-Request") != "true"
 }
 
 // render executes a page into a buffer, so that a template error becomes a
 // clean 500 instead of half a page, and writes it.
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
-	t, ok := s.pages.byName[name]
-	if !ok {
-		return fmt.Errorf("no page template %q", name)
-	}
 	root := "layout"
 	if isFragment(c) {
 		root = "content"
+	}
+	return s.renderTemplate(c, status, name, root, data)
+}
+
+// renderTemplate executes one named template of a page.
+func (s *Server) renderTemplate(c echo.Context, status int, name, root string, data any) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, root, data); err != nil {

@@ -21,12 +21,31 @@ func (s *Server) routes() *echo.Echo {
 		securityHeaders,
 		middleware.BodyLimit("1M"), // MaxBodyBytes
 	)
-
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/static/:name", s.handleStatic)
 
-	e.GET("/", s.handleDecks)
-	e.GET("/decks/:id", s.handleDeck)
+	// Everything else knows its visitor and checks CSRF on unsafe methods.
+	web := e.Group("", s.loadSession, checkCSRF)
+	web.GET("/login", s.handleLoginForm)
+	web.POST("/login", s.handleLogin)
+	web.GET("/signup", s.handleSignUpForm)
+	web.POST("/signup", s.handleSignUp)
+	web.POST("/logout", s.handleLogout)
+
+	// Every route below needs a logged-in user; each handler passes that
+	// user to the store, which filters every query by it.
+	user := web.Group("", requireUser)
+	user.GET("/", s.handleDashboard)
+	user.GET("/decks", s.handleDecks)
+	user.GET("/decks/:id", s.handleDeck)
+	user.GET("/review", s.handleReview)
+	user.POST("/review/undo", s.handleUndo)
+	user.POST("/review/:card", s.handleRate)
+	user.POST("/review/:card/action", s.handleCardAction)
+	user.GET("/leeches", s.handleLeeches)
+	user.GET("/settings", s.handleSettings)
+	user.POST("/settings", s.handleSettingsSave)
+	user.POST("/admin/signup", s.handleOpenSignUp)
 	return e
 }
 

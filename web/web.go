@@ -30,7 +30,21 @@ type Server struct {
 	echo   *echo.Echo
 	pages  *pages
 	assets *assets
+
+	// Failed log-ins allowed per username and per client address in
+	// LoginWindow.
+	userThrottle *throttle
+	ipThrottle   *throttle
 }
+
+// Log-in throttling: after this many failures in the window, further
+// attempts for the same username (or from the same address) are refused
+// until the oldest failure leaves the window.
+const (
+	LoginFailuresPerUser = 5
+	LoginFailuresPerIP   = 20
+	LoginWindow          = 15 * time.Minute
+)
 
 // New returns a server for db. It parses every template up front, so a
 // broken template stops the program here rather than failing a request.
@@ -43,7 +57,9 @@ func New(db *store.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, log: log, pages: ps, assets: as}
+	s := &Server{db: db, log: log, pages: ps, assets: as,
+		userThrottle: newThrottle(LoginFailuresPerUser, LoginWindow, time.Now),
+		ipThrottle:   newThrottle(LoginFailuresPerIP, LoginWindow, time.Now)}
 	s.echo = s.routes()
 	return s, nil
 }

@@ -70,6 +70,18 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
+// startServer serves a test server over loopback and returns a client
+// logged in as the first user (an admin).
+func startServer(tb testing.TB, srcs ...string) (*httptest.Server, *store.DB, *client) {
+	tb.Helper()
+	s, db := newTestServer(tb, srcs...)
+	srv := httptest.NewServer(s)
+	tb.Cleanup(srv.Close)
+	admin := newClient(tb, srv)
+	admin.signUp("admin", "admin-password")
+	return srv, db, admin
+}
+
 const evilDeck = `---
 id: evil
 title: Evil <script>alert(1)</script> deck
@@ -80,7 +92,7 @@ title: Evil <script>alert(1)</script> deck
 `
 
 func TestPages(t *testing.T) {
-	s, _ := newTestServer(t, evilDeck)
+	_, _, c := startServer(t, evilDeck)
 	tests := []struct {
 		name   string
 		target string
@@ -89,13 +101,16 @@ func TestPages(t *testing.T) {
 		has    []string
 		not    []string
 	}{
-		{"deck list", "/", nil, 200,
-			[]string{`<a href="/decks/aws-dva-c02-containers">AWS DVA-C02 1.6`, "<!doctype html>", `<script src="/static/htmx.min.js?v=`},
+		{"dashboard", "/", nil, 200,
+			[]string{`href="/decks/aws-dva-c02-containers"`, "<!doctype html>", `<script src="/static/htmx.min.js?v=`, `<meta name="csrf-token"`, "day streak"},
 			[]string{"<script>alert"}},
-		{"deck list as fragment", "/", []string{"HX-Request", "true"}, 200,
+		{"dashboard as fragment", "/", []string{"HX-Request", "true"}, 200,
 			[]string{`href="/decks/aws-dva-c02-containers"`}, []string{"<!doctype html>"}},
+		{"boosted link gets the whole page", "/", []string{"HX-Request", "true", "HX-Boosted", "true"}, 200,
+			[]string{"<!doctype html>"}, nil},
 		{"history restore gets the whole page", "/", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, 200,
 			[]string{"<!doctype html>"}, nil},
+		{"deck list", "/decks", nil, 200, []string{`<a href="/decks/aws-dva-c02-containers">AWS DVA-C02 1.6`}, []string{"<script>alert"}},
 		{"built-in deck", "/decks/aws-dva-c02-containers", nil, 200,
 			[]string{"task execution role", "<table>", `<code class="language-sh">`, `class="cloze"`, "kind-scenario", `class="correct"`}, nil},
 		{"sanitised deck", "/decks/evil", nil, 200,
@@ -103,16 +118,20 @@ func TestPages(t *testing.T) {
 			[]string{"<script>alert", "onerror", "javascript:", "<iframe", "onclick"}},
 		{"unknown deck", "/decks/nope", nil, 404, []string{"Deck &#34;nope&#34; not found."}, nil},
 		{"unknown route", "/nope", nil, 404, nil, nil},
+		{"review", "/review", nil, 200, []string{`name="token"`, `id="review"`, "Show answer"}, nil},
+		{"review of traps", "/review?kind=trap", nil, 200, []string{"kind-trap", `name="kind" value="trap"`}, nil},
+		{"review of an unknown kind", "/review?kind=bogus", nil, 400, nil, nil},
+		{"leeches", "/leeches", nil, 200, []string{"No leeches"}, nil},
+		{"settings", "/settings", nil, 200, []string{`name="retention"`, "Open sign-up"}, nil},
 		{"static file", "/static/style.css", nil, 200, []string{"prefers-color-scheme: dark"}, nil},
 		{"unknown static file", "/static/nope.js", nil, 404, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := get(t, s, tt.target, tt.header...)
-			if rec.Code != tt.status {
-				t.Fatalf("GET %s: got status %d, want %d", tt.target, rec.Code, tt.status)
+			resp, body := c.get(tt.target, tt.header...)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("GET %s: got status %d, want %d", tt.target, resp.StatusCode, tt.status)
 			}
-			body := rec.Body.String()
 			for _, want := range tt.has {
 				if !strings.Contains(body, want) {
 					t.Errorf("GET %s: body lacks %q", tt.target, want)
@@ -123,9 +142,9 @@ func TestPages(t *testing.T) {
 					t.Errorf("GET %s: body has %q", tt.target, bad)
 				}
 			}
-			h := rec.Header()
-			if !strings.Contains(h.Get("Vary"), "HX-Request") {
-				t.Errorf("GET %s: Vary is %q", tt.target, h.Get("Vary"))
+			h := resp.Header
+			if !strings.Contains(strings.Join(h.Values("Vary"), ","), "HX-Request") {
+				t.Errorf("GET %s: Vary is %q", tt.target, h.Values("Vary"))
 			}
 			if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 				t.Errorf("GET %s: CSP is %q", tt.target, csp)
@@ -157,7 +176,7 @@ func TestStaticCaching(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	s, _ := newTestServer(t)
-	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", MaxBodyBytes+1)))
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(strings.Repeat("x", MaxBodyBytes+1)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)

@@ -5,6 +5,7 @@
 //	flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
 //	flashd import   [--db FILE] PATH...
 //	flashd lint     PATH...
+//	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 //
 // Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
 package main
@@ -17,12 +18,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // learners' time zones work on hosts without zoneinfo
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(os.Stderr, "flashd:", err)
 		}
@@ -38,11 +40,12 @@ const usage = `usage:
   flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
   flashd import   [--db FILE] PATH...
   flashd lint     PATH...
+  flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`
 
 // run is the whole program, with its surroundings passed in so tests can
 // call it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -54,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, args, getenv, stdout, stderr)
 	case "lint":
 		return runLint(args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

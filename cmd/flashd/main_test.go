@@ -7,8 +7,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -20,7 +23,7 @@ func noEnv(string) string { return "" }
 func runCmd(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, noEnv, &out, &errOut)
+	err := run(context.Background(), args, noEnv, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -110,7 +113,7 @@ func TestEnvFallback(t *testing.T) {
 		}
 		return ""
 	}
-	if err := run(context.Background(), []string{"import", deck}, env, io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"import", deck}, env, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(db); err != nil {
@@ -133,7 +136,7 @@ func TestServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "flashd.db")}, noEnv, pw, io.Discard)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "flashd.db")}, noEnv, nil, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -143,19 +146,62 @@ func TestServe(t *testing.T) {
 	go io.Copy(io.Discard, pr)
 	base := strings.Fields(strings.TrimPrefix(line, "flashd listening on "))[0]
 
-	for path, want := range map[string]string{"/healthz": "ok", "/": "aws-dva-c02-containers", "/decks/aws-dva-c02-containers": "task execution role"} {
-		resp, err := http.Get(base + path)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) (int, string) {
+		resp, err := c.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok" {
+		t.Errorf("healthz: %d %q", code, body)
+	}
+	// Sign up as the first user, then see the built-in deck.
+	_, page := get("/signup")
+	csrf := regexp.MustCompile(`name="csrf-token" content="([^"]+)"`).FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("no CSRF token on the sign-up page")
+	}
+	resp, err := c.PostForm(base+"/signup", url.Values{"csrf": {csrf[1]}, "username": {"ann"}, "password": {"ann-password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for path, want := range map[string]string{"/": "aws-dva-c02-containers", "/decks/aws-dva-c02-containers": "task execution role"} {
+		if code, body := get(path); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, code, want)
 		}
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after shutdown: %v", err)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "flashd.db")
+	add := func(stdin string, args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"user", "add", "--db", db}, args...), noEnv, strings.NewReader(stdin), &out, io.Discard)
+		return out.String(), err
+	}
+	if out, err := add("first-password\n", "ann"); err != nil || out != "user ann added (admin)\n" {
+		t.Errorf("first user: %q %v", out, err)
+	}
+	if out, err := add("second-password\n", "ben"); err != nil || out != "user ben added (member)\n" {
+		t.Errorf("second user: %q %v", out, err)
+	}
+	if out, err := add("third-password", "--admin", "cat"); err != nil || out != "user cat added (admin)\n" {
+		t.Errorf("admin flag: %q %v", out, err)
+	}
+	if _, err := add("short\n", "dan"); err == nil || !strings.Contains(err.Error(), "password") {
+		t.Errorf("short password: %v", err)
+	}
+	if _, err := add("another-password\n", "BEN"); err == nil || !strings.Contains(err.Error(), "taken") {
+		t.Errorf("taken name: %v", err)
 	}
 }

@@ -1,0 +1,267 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/store"
+)
+
+const (
+	sessionCookie = "flashd_session"
+	csrfCookie    = "flashd_csrf" // for visitors without a session
+)
+
+// Context keys.
+const (
+	ctxUser    = "flashd.user"
+	ctxSession = "flashd.session"
+	ctxCSRF    = "flashd.csrf"
+)
+
+// currentUser returns the logged-in user, or nil.
+func currentUser(c echo.Context) *store.User {
+	u, _ := c.Get(ctxUser).(*store.User)
+	return u
+}
+
+// secure reports whether cookies should carry the Secure attribute: the
+// request came over TLS, directly or through a proxy that says so.
+func secure(c echo.Context) bool { return c.Scheme() == "https" }
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Duration) {
+	c.SetCookie(&http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c),
+	})
+}
+
+// loadSession finds the user of the session cookie, if any, and the CSRF
+// token of the request: the session's own, or for visitors a random token
+// kept in a cookie (double submit).
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			u, sess, err := s.db.SessionUser(c.Request().Context(), ck.Value)
+			switch store.ErrorCode(err) {
+			case "":
+				c.Set(ctxUser, u)
+				c.Set(ctxSession, ck.Value)
+				c.Set(ctxCSRF, sess.CSRFToken)
+			case store.EUnauthorized, store.ENotFound:
+				s.setCookie(c, sessionCookie, "", -time.Second)
+			default:
+				return err
+			}
+		}
+		if c.Get(ctxCSRF) == nil {
+			token := ""
+			if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+				token = ck.Value
+			} else {
+				token = newToken()
+				s.setCookie(c, csrfCookie, token, 24*time.Hour)
+			}
+			c.Set(ctxCSRF, token)
+		}
+		return next(c)
+	}
+}
+
+// csrfToken returns the token forms of this request must carry.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get(ctxCSRF).(string)
+	return t
+}
+
+// checkCSRF rejects unsafe requests that do not carry the request's CSRF
+// token as form field "csrf" or header X-CSRF-Token, before any handler
+// runs.
+func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		sent := c.Request().Header.Get("X-CSRF-Token")
+		if sent == "" {
+			sent = c.FormValue("csrf")
+		}
+		if !store.SameToken(sent, csrfToken(c)) {
+			return store.Errorf(store.EForbidden, "This form has expired or did not come from flashd: reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// requireUser sends visitors without a session to the log-in page.
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return next(c)
+		}
+		r := c.Request()
+		if r.Method != http.MethodGet {
+			return store.Errorf(store.EUnauthorized, "Please log in.")
+		}
+		target := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+		if isHTMX(c) {
+			c.Response().Header().Set("HX-Redirect", target)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.Redirect(http.StatusSeeOther, target)
+	}
+}
+
+// localPath returns next if it is a path on this server, else "/".
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// authPage is the log-in and sign-up form.
+type authPage struct {
+	layout
+	Username  string
+	Next      string
+	Error     string
+	FirstUser bool // no account yet: this one becomes admin
+	Closed    bool // sign-up is closed
+}
+
+func (s *Server) handleLoginForm(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
+	}
+	p := &authPage{layout: s.layout(c, "Log in"), Next: localPath(c.QueryParam("next"))}
+	n, err := s.db.UserCount(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p.FirstUser = n == 0
+	return s.render(c, http.StatusOK, "login", p)
+}
+
+// handleLogin checks a username and password. Failures are throttled per
+// username and per client address.
+func (s *Server) handleLogin(c echo.Context) error {
+	username := strings.TrimSpace(c.FormValue("username"))
+	p := &authPage{layout: s.layout(c, "Log in"), Username: username, Next: localPath(c.FormValue("next"))}
+	userKey, ipKey := "u:"+strings.ToLower(username), "ip:"+c.RealIP()
+	for _, k := range []struct {
+		t   *throttle
+		key string
+	}{{s.userThrottle, userKey}, {s.ipThrottle, ipKey}} {
+		if blocked, until := k.t.Blocked(k.key); blocked {
+			wait := max(time.Minute, time.Until(until).Round(time.Minute))
+			c.Response().Header().Set("Retry-After", fmtSeconds(wait))
+			p.Error = "Too many failed log-ins. Try again in " + wait.String() + "."
+			return s.render(c, http.StatusTooManyRequests, "login", p)
+		}
+	}
+	u, err := s.db.Authenticate(c.Request().Context(), username, c.FormValue("password"))
+	if store.ErrorCode(err) == store.EUnauthorized {
+		s.userThrottle.Fail(userKey)
+		s.ipThrottle.Fail(ipKey)
+		p.Error = store.ErrorMessage(err)
+		return s.render(c, http.StatusUnauthorized, "login", p)
+	}
+	if err != nil {
+		return err
+	}
+	s.userThrottle.Reset(userKey)
+	return s.startSession(c, u, p.Next)
+}
+
+// startSession logs a user in and redirects to next.
+func (s *Server) startSession(c echo.Context, u *store.User, next string) error {
+	token, err := s.db.CreateSession(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, token, store.SessionTTL)
+	return s.redirect(c, localPath(next))
+}
+
+func (s *Server) handleSignUpForm(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	p, err := s.signUpPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "signup", p)
+}
+
+func (s *Server) signUpPage(c echo.Context) (*authPage, error) {
+	ctx := c.Request().Context()
+	p := &authPage{layout: s.layout(c, "Sign up"), Next: localPath(c.QueryParam("next"))}
+	n, err := s.db.UserCount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.db.OpenSignUp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.FirstUser, p.Closed = n == 0, n > 0 && !open
+	return p, nil
+}
+
+// handleSignUp creates an account (the first one becomes admin; later ones
+// need open sign-up) and logs it in.
+func (s *Server) handleSignUp(c echo.Context) error {
+	p, err := s.signUpPage(c)
+	if err != nil {
+		return err
+	}
+	p.Username = strings.TrimSpace(c.FormValue("username"))
+	u, err := s.db.CreateUser(c.Request().Context(), p.Username, c.FormValue("password"), false, store.SignUpIfOpen)
+	switch store.ErrorCode(err) {
+	case "":
+		return s.startSession(c, u, "/")
+	case store.EInvalid, store.EConflict, store.EForbidden:
+		p.Error = store.ErrorMessage(err)
+		return s.render(c, statusOf[store.ErrorCode(err)], "signup", p)
+	}
+	return err
+}
+
+// handleLogout ends the session.
+func (s *Server) handleLogout(c echo.Context) error {
+	if token, ok := c.Get(ctxSession).(string); ok {
+		if err := s.db.DeleteSession(c.Request().Context(), token); err != nil {
+			return err
+		}
+	}
+	s.setCookie(c, sessionCookie, "", -time.Second)
+	return s.redirect(c, "/login")
+}
+
+// redirect answers a form post: 303 for plain forms, HX-Redirect for htmx.
+func (s *Server) redirect(c echo.Context, to string) error {
+	if isHTMX(c) && c.Request().Header.Get("HX-Boosted") != "true" {
+		c.Response().Header().Set("HX-Redirect", to)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// newToken returns 32 random bytes, base64url-encoded.
+func newToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func fmtSeconds(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) }

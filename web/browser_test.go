@@ -1,0 +1,240 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// browser starts a headless Chromium for a test. Without a Chromium it
+// skips, unless FLASHD_REQUIRE_BROWSER=1 (as in CI), where it fails.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("FLASHD_REQUIRE_BROWSER") == "1" {
+			t.Fatal("no chromium on PATH, and FLASHD_REQUIRE_BROWSER=1")
+		}
+		t.Skip("no chromium on PATH (install Debian's chromium, or set FLASHD_REQUIRE_BROWSER=1 to fail instead)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1000, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshot saves the page to FLASHD_SCREENSHOTS/name.png when that
+// variable names a folder, for looking at the pages by eye.
+func screenshot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		dir := os.Getenv("FLASHD_SCREENSHOTS")
+		if dir == "" {
+			return nil
+		}
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	})
+}
+
+// waitText waits until the element matching sel contains text. It polls
+// with plain evaluations, which survive the moment after a navigation when
+// the page's old JavaScript context is gone, and gives up after 600 tries.
+func waitText(sel, text string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.innerText.includes(%q); })()`, sel, text)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		var last string
+		for range 600 {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
+			if err == nil && ok {
+				return nil
+			}
+			last = fmt.Sprint(err)
+			if err == nil {
+				last, _ = chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {innerText: "(none)"}).innerText`, sel))(ctx, t)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return fmt.Errorf("%s never showed %q; last: %s", sel, text, last)
+	})
+}
+
+// noReload fails when the page was reloaded since mark ran: the review
+// must swap cards in place.
+func noReload() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		ok, err := chromedp.Evaluate[bool](`window.flashdMark === true`)(ctx, t)
+		if err == nil && !ok {
+			log, _ := chromedp.Evaluate[string](`window.name`)(ctx, t)
+			err = fmt.Errorf("the page was reloaded: %s", log)
+		}
+		return err
+	})
+}
+
+// mark marks the current page, for noReload.
+func mark() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`window.flashdMark = true; window.name = "";
+		for (const ev of ["keydown", "submit", "click"]) document.addEventListener(ev, e => { window.name += ev + ":" + (e.key || "") + ":" + e.target.tagName + ":" + e.defaultPrevented + " "; }, true);
+		document.addEventListener("htmx:beforeRequest", e => { window.name += "htmx " });
+		window.addEventListener("beforeunload", () => { window.name += "UNLOAD " }); true`)(ctx, t)
+		return err
+	})
+}
+
+// attr stores an attribute of the element matching sel in dst.
+func attr(sel, name string, dst *string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		r, err := chromedp.AttributeValue(chromedp.CSS(sel), name)(ctx, t)
+		*dst = r.Value
+		return err
+	})
+}
+
+// step names a group of actions in the error of any of them.
+func step(name string, actions ...chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.Steps(actions...)(ctx, t); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// css is a CSS selector.
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// TestBrowserReview signs up in a real browser, reviews three cards with
+// the keyboard only, answers a scenario card, and undoes a rating,
+// checking what the page shows after each step and what the database
+// holds at the end.
+func TestBrowserReview(t *testing.T) {
+	ctx := browser(t)
+	s, db := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+
+	var cardIDs [4]string
+	var undone string
+	err := chromedp.Do(ctx,
+		step("sign up",
+			chromedp.Navigate(srv.URL+"/signup"),
+			chromedp.SendKeys(css(`input[name="username"]`), "learner"),
+			chromedp.SendKeys(css(`input[name="password"]`), "learner-password"),
+			chromedp.Submit(css(`input[name="password"]`)),
+			chromedp.WaitVisible(css(`.stats`)),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			waitText(".stats", "20 cards left"),
+			screenshot("1-dashboard")),
+		step("s starts studying",
+			chromedp.KeyEvent("s"),
+			chromedp.WaitVisible(css(`#review details.answer summary`)),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			waitText("#review .counts", "20 new"),
+			attr(`#review article`, "data-card", &cardIDs[0]),
+			screenshot("2-front"),
+			mark()),
+		step("space shows the answer, 3 rates Good",
+			chromedp.KeyEvent(" "),
+			chromedp.WaitVisible(css(`#review details.answer[open] form.rate`)),
+			screenshot("3-answer"),
+			chromedp.KeyEvent("3"),
+			waitText("#review .counts", "19 new"),
+			waitText("#review .counts", "1 learning"),
+			attr(`#review article`, "data-card", &cardIDs[1])),
+		step("enter shows the answer, 1 rates Again",
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.WaitVisible(css(`#review details.answer[open]`)),
+			chromedp.KeyEvent("1"),
+			waitText("#review .counts", "18 new"),
+			waitText("#review .counts", "2 learning"),
+			attr(`#review article`, "data-card", &cardIDs[2])),
+		step("space twice takes the suggested Good",
+			chromedp.KeyEvent(" "),
+			chromedp.WaitVisible(css(`#review details.answer[open]`)),
+			chromedp.KeyEvent(" "),
+			waitText("#review .counts", "17 new"),
+			waitText("#review .counts", "3 learning"),
+			noReload(),
+			screenshot("4-after-three")),
+		step("a picks a wrong option of a scenario",
+			chromedp.Navigate(srv.URL+"/review?kind=scenario"),
+			chromedp.WaitVisible(css(`#review .options .option`)),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			waitText("#review .counts", "12 new"),
+			mark(),
+			attr(`#review article`, "data-card", &cardIDs[3]),
+			chromedp.KeyEvent("a"),
+			waitText("#review .verdict", "Wrong."),
+			waitText("#review .options li.correct", "The task execution role"),
+			chromedp.WaitVisible(css(`#review .explanation`)),
+			chromedp.WaitVisible(css(`#review button.r1.suggested`)),
+			screenshot("5-scenario")),
+		step("enter confirms the suggested Again",
+			chromedp.KeyEvent(kb.Enter),
+			waitText("#review .counts", "11 new"),
+			waitText("#review .counts", "1 learning")),
+		step("u undoes it",
+			chromedp.KeyEvent("u"),
+			waitText("#review .counts", "12 new"),
+			waitText("#review .counts", "0 learning"),
+			attr(`#review article`, "data-card", &undone),
+			noReload(),
+			screenshot("6-undone")),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if cardIDs[0] == cardIDs[1] || cardIDs[1] == cardIDs[2] || cardIDs[0] == "" {
+		t.Errorf("cards shown: %v, want three different ones", cardIDs)
+	}
+	if undone != cardIDs[3] {
+		t.Errorf("after undo the page shows card %s, want the scenario %s", undone, cardIDs[3])
+	}
+
+	// The database holds exactly what was done: four ratings, one undone.
+	var ratings []string
+	rows, err := db.ReviewLog(context.Background(), "learner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		ratings = append(ratings, fmt.Sprintf("%d:%d:%v", r.CardID, r.Rating, r.Undone))
+	}
+	want := []string{cardIDs[0] + ":3:false", cardIDs[1] + ":1:false", cardIDs[2] + ":3:false", cardIDs[3] + ":1:true"}
+	if strings.Join(ratings, " ") != strings.Join(want, " ") {
+		t.Errorf("review log: got %v, want %v", ratings, want)
+	}
+}

@@ -1,0 +1,25 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/store"
+)
+
+// dashboardPage is the home page of a logged-in user.
+type dashboardPage struct {
+	layout
+	Dash *store.Dashboard
+}
+
+// handleDashboard shows today's counts per deck, today's reviews and the
+// streak.
+func (s *Server) handleDashboard(c echo.Context) error {
+	d, err := s.db.Dashboard(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "dashboard", &dashboardPage{layout: s.layout(c, "Today"), Dash: d})
+}

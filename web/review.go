@@ -1,0 +1,326 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
+	"github.com/flashd/flashd/store"
+)
+
+// reviewPane is the part of the review page that htmx swaps after every
+// answer: the card, its buttons and the counts.
+type reviewPane struct {
+	CSRF   string
+	Filter store.Filter
+	Query  string // the filter as a query string, for links and redirects
+
+	Card     *cardView
+	Token    string
+	Flagged  bool
+	Leech    bool
+	Buttons  [4]ratingButton
+	Counts   store.Counts
+	NextDue  string // when nothing is due: when the next card is
+	UndoID   int64  // the rating the undo button takes back, 0 for none
+	Notice   string // a short message, such as "already rated"
+	Revealed bool   // the answer is shown (a scenario card after a pick)
+
+	// Scenario cards, after a pick.
+	Picked  int  // index of the picked option, -1 before a pick
+	Correct bool // the pick was right
+}
+
+// ratingButton is one answer button with the interval it would give.
+type ratingButton struct {
+	Rating    int
+	Label     string
+	Key       string
+	Interval  string
+	Suggested bool
+}
+
+// reviewPage is the whole review page.
+type reviewPage struct {
+	layout
+	Pane *reviewPane
+}
+
+// parseFilter reads the deck and kind filter of a review request.
+func parseFilter(c echo.Context) (store.Filter, error) {
+	f := store.Filter{Deck: c.FormValue("deck"), Kind: decks.Kind(c.FormValue("kind"))}
+	switch f.Kind {
+	case "", decks.KindTakeaway, decks.KindTrap, decks.KindScenario, decks.KindTopic:
+	default:
+		return f, store.Errorf(store.EInvalid, "Unknown card kind %q.", f.Kind)
+	}
+	return f, nil
+}
+
+func filterQuery(f store.Filter) string {
+	v := url.Values{}
+	if f.Deck != "" {
+		v.Set("deck", f.Deck)
+	}
+	if f.Kind != "" {
+		v.Set("kind", string(f.Kind))
+	}
+	return v.Encode()
+}
+
+// parseCardID reads the card id of the route; a malformed id is a card
+// that does not exist.
+func parseCardID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.Errorf(store.ENotFound, "Card not found.")
+	}
+	return id, nil
+}
+
+// pane builds the review pane: the card with id cardID if it is not 0,
+// else the next card of the queue.
+func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int) (*reviewPane, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	q, err := s.db.Next(ctx, u, f)
+	if err != nil {
+		return nil, err
+	}
+	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1}
+	if p.UndoID, err = s.db.LastReview(ctx, u); err != nil {
+		return nil, err
+	}
+	rc := q.Card
+	if cardID != 0 {
+		if rc, err = s.db.ReviewCardByID(ctx, u, cardID); err != nil {
+			return nil, err
+		}
+	}
+	if rc == nil {
+		if !q.NextDue.IsZero() {
+			p.NextDue = formatDue(q.NextDue, s.db.Now(), u.Settings().Location)
+		}
+		return p, nil
+	}
+	v := newCardView(&rc.Card)
+	v.DeckSlug, v.DeckTitle = rc.DeckSlug, rc.DeckTitle
+	p.Card, p.Token, p.Flagged, p.Leech = &v, rc.State.Token(), rc.State.Flagged, rc.State.Leech()
+	intervals, err := srs.NewScheduler(u.Settings()).Preview(rc.State.SRS(), s.db.Now())
+	if err != nil {
+		return nil, err
+	}
+	suggested := srs.Good
+	if v.Type == decks.TypeChoice {
+		if picked >= 0 && picked < len(v.Options) {
+			p.Picked, p.Correct, p.Revealed = picked, v.Options[picked].Correct, true
+			if !p.Correct {
+				suggested = srs.Again
+			}
+		}
+	}
+	for i, r := range srs.Ratings {
+		p.Buttons[i] = ratingButton{Rating: int(r), Label: r.String(), Key: strconv.Itoa(int(r)),
+			Interval: formatInterval(intervals[i]), Suggested: r == suggested}
+	}
+	return p, nil
+}
+
+// renderPane answers with the pane alone for htmx, or the whole page.
+func (s *Server) renderPane(c echo.Context, p *reviewPane) error {
+	if isFragment(c) {
+		return s.renderTemplate(c, http.StatusOK, "review", "reviewpane", p)
+	}
+	return s.render(c, http.StatusOK, "review", &reviewPage{layout: s.layout(c, "Review"), Pane: p})
+}
+
+// handleReview shows the next card of the queue, or the card the query
+// names (?card=ID, as after an undo), with a scenario option picked
+// (?pick=N).
+func (s *Server) handleReview(c echo.Context) error {
+	f, err := parseFilter(c)
+	if err != nil {
+		return err
+	}
+	var cardID int64
+	if v := c.QueryParam("card"); v != "" {
+		if cardID, err = strconv.ParseInt(v, 10, 64); err != nil || cardID <= 0 {
+			return store.Errorf(store.ENotFound, "Card not found.")
+		}
+	}
+	picked := -1
+	if v := c.QueryParam("pick"); v != "" {
+		if picked, err = strconv.Atoi(v); err != nil || picked < 0 || picked >= decks.MaxOptions {
+			return store.Errorf(store.EInvalid, "Pick an option A to %c.", 'A'+decks.MaxOptions-1)
+		}
+	}
+	p, err := s.pane(c, f, cardID, picked)
+	if err != nil {
+		return err
+	}
+	return s.renderPane(c, p)
+}
+
+// handleRate saves a rating. A replayed or stale token changes nothing and
+// shows the queue as it is.
+func (s *Server) handleRate(c echo.Context) error {
+	cardID, err := parseCardID(c, "card")
+	if err != nil {
+		return err
+	}
+	f, err := parseFilter(c)
+	if err != nil {
+		return err
+	}
+	rating, err := strconv.Atoi(c.FormValue("rating"))
+	if err != nil || !srs.Rating(rating).Valid() {
+		return store.Errorf(store.EInvalid, "A rating is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy).")
+	}
+	token := c.FormValue("token")
+	if token == "" {
+		return store.Errorf(store.EInvalid, "The rating has no token: reload the page.")
+	}
+	notice := ""
+	_, err = s.db.Rate(c.Request().Context(), currentUser(c), cardID, token, srs.Rating(rating))
+	switch {
+	case err == store.ErrStale:
+		notice = store.ErrorMessage(err)
+	case err != nil:
+		return err
+	}
+	if !isFragment(c) {
+		return c.Redirect(http.StatusSeeOther, "/review?"+filterQuery(f))
+	}
+	p, err := s.pane(c, f, 0, -1)
+	if err != nil {
+		return err
+	}
+	p.Notice = notice
+	return s.renderPane(c, p)
+}
+
+// handleUndo takes back the latest rating and shows its card again.
+func (s *Server) handleUndo(c echo.Context) error {
+	f, err := parseFilter(c)
+	if err != nil {
+		return err
+	}
+	reviewID, err := strconv.ParseInt(c.FormValue("review"), 10, 64)
+	if err != nil {
+		return store.Errorf(store.EInvalid, "Nothing to undo.")
+	}
+	cardID, err := s.db.Undo(c.Request().Context(), currentUser(c), reviewID)
+	notice := ""
+	switch store.ErrorCode(err) {
+	case "":
+	case store.EConflict:
+		notice = store.ErrorMessage(err)
+	default:
+		return err
+	}
+	if !isFragment(c) {
+		q := filterQuery(f)
+		if cardID != 0 {
+			q += "&card=" + strconv.FormatInt(cardID, 10)
+		}
+		return c.Redirect(http.StatusSeeOther, "/review?"+q)
+	}
+	p, err := s.pane(c, f, cardID, -1)
+	if err != nil {
+		return err
+	}
+	p.Notice = notice
+	return s.renderPane(c, p)
+}
+
+// handleCardAction suspends, buries or flags a card, then moves on.
+func (s *Server) handleCardAction(c echo.Context) error {
+	cardID, err := parseCardID(c, "card")
+	if err != nil {
+		return err
+	}
+	f, err := parseFilter(c)
+	if err != nil {
+		return err
+	}
+	action := store.CardAction(c.FormValue("action"))
+	if err := s.db.Act(c.Request().Context(), currentUser(c), cardID, action); err != nil {
+		return err
+	}
+	if back := c.FormValue("back"); back != "" {
+		return s.redirect(c, localPath(back))
+	}
+	if !isFragment(c) {
+		return c.Redirect(http.StatusSeeOther, "/review?"+filterQuery(f))
+	}
+	// Flagging keeps the card on screen; the other actions move on.
+	keep := int64(0)
+	if action == store.ActionFlag || action == store.ActionUnflag {
+		keep = cardID
+	}
+	p, err := s.pane(c, f, keep, -1)
+	if err != nil {
+		return err
+	}
+	p.Notice = map[store.CardAction]string{
+		store.ActionSuspend: "Card suspended.", store.ActionUnsuspend: "Card unsuspended.",
+		store.ActionBury: "Card buried until tomorrow.", store.ActionFlag: "Card flagged.", store.ActionUnflag: "Flag removed.",
+	}[action]
+	return s.renderPane(c, p)
+}
+
+// formatInterval writes a duration the way Anki's buttons do: 1m, 10m,
+// 3h, 4d, 1.5mo, 2.1y.
+func formatInterval(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Round(time.Minute)/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Round(time.Hour)/time.Hour))
+	}
+	days := d.Hours() / 24
+	switch {
+	case days < 30:
+		return fmt.Sprintf("%.0fd", days)
+	case days < 365:
+		return fmt.Sprintf("%.1fmo", days/30)
+	}
+	return fmt.Sprintf("%.1fy", days/365)
+}
+
+// formatDue says when a time comes, relative to now, in the user's zone.
+func formatDue(t, now time.Time, loc *time.Location) string {
+	lt := t.In(loc)
+	d := t.Sub(now)
+	switch {
+	case d <= time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("in %d minutes (%s)", int(d.Round(time.Minute)/time.Minute), lt.Format("15:04"))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("in %s (%s)", formatInterval(d), lt.Format("15:04"))
+	}
+	return lt.Format("Mon 2 Jan 15:04")
+}
+
+// leechesPage lists the user's leeches.
+type leechesPage struct {
+	layout
+	Cards []store.Leech
+}
+
+func (s *Server) handleLeeches(c echo.Context) error {
+	ls, err := s.db.Leeches(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "leeches", &leechesPage{layout: s.layout(c, "Leeches"), Cards: ls})
+}

@@ -1,0 +1,326 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/flashd/flashd/store"
+)
+
+func TestAnonymous(t *testing.T) {
+	srv, _, _ := startServer(t)
+	anon := newClient(t, srv)
+	anon.get("/login") // a visitor's CSRF token
+	for _, path := range []string{"/", "/decks", "/decks/aws-dva-c02-containers", "/review", "/review?kind=trap", "/leeches", "/settings"} {
+		resp, _ := anon.get(path)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+			t.Errorf("GET %s: %d to %q, want a redirect to log in", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if resp, _ := anon.get("/review", "HX-Request", "true"); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("HX-Redirect") == "" {
+		t.Errorf("htmx GET /review: %d, HX-Redirect %q", resp.StatusCode, resp.Header.Get("HX-Redirect"))
+	}
+	for _, path := range []string{"/review/1", "/review/undo", "/review/1/action", "/settings", "/admin/signup"} {
+		if resp, _ := anon.post(path, url.Values{"rating": {"3"}, "token": {"0"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("POST %s as a visitor: %d, want 401", path, resp.StatusCode)
+		}
+		if resp, _ := anon.post(path, url.Values{"csrf": {""}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s without CSRF: %d, want 403", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	srv, db, admin := startServer(t)
+	ctx := context.Background()
+	if u, _ := db.UserByID(ctx, 1); u == nil || !u.Admin || u.Username != "admin" {
+		t.Fatalf("first account: %+v, want an admin", u)
+	}
+	bob := newClient(t, srv)
+	bob.get("/signup")
+	resp, body := bob.post("/signup", url.Values{"username": {"bob"}, "password": {"bob-password"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Sign-up is closed") {
+		t.Errorf("sign-up while closed: %d", resp.StatusCode)
+	}
+	// Only the admin may open sign-up.
+	if resp, _ := admin.post("/admin/signup", url.Values{"open": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("open sign-up: %d", resp.StatusCode)
+	}
+	bob.signUp("bob", "bob-password")
+	if resp, _ := bob.post("/admin/signup", url.Values{"open": {"0"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a member closing sign-up: %d, want 403", resp.StatusCode)
+	}
+	carol := newClient(t, srv)
+	carol.get("/signup")
+	for _, tt := range []struct {
+		user, pass string
+		status     int
+		msg        string
+	}{
+		{"BOB", "another-password", http.StatusConflict, "is taken"},
+		{"c", "long-enough", http.StatusBadRequest, "A username is"},
+		{"carol", "short", http.StatusBadRequest, "A password is"},
+		{"carol'; DROP TABLE users; --", "long-enough", http.StatusBadRequest, "A username is"},
+	} {
+		resp, body := carol.post("/signup", url.Values{"username": {tt.user}, "password": {tt.pass}})
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.msg) {
+			t.Errorf("sign up %q/%q: %d, want %d with %q", tt.user, tt.pass, resp.StatusCode, tt.status, tt.msg)
+		}
+	}
+	if n, _ := db.UserCount(ctx); n != 2 {
+		t.Errorf("%d users, want 2", n)
+	}
+
+	// Log out, then log in with the wrong and the right password.
+	if resp, _ := bob.post("/logout", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log out: %d", resp.StatusCode)
+	}
+	if resp, _ := bob.get("/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after log-out: %d, want a redirect", resp.StatusCode)
+	}
+	if resp := bob.logIn("bob", "wrong-password"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d", resp.StatusCode)
+	}
+	if resp := bob.logIn("bob", "bob-password"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("right password: %d", resp.StatusCode)
+	}
+	if resp, _ := bob.get("/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("after log-in: %d", resp.StatusCode)
+	}
+	// The log-in form returns to the page asked for, but never elsewhere.
+	bob.post("/logout", nil)
+	bob.get("/login")
+	resp, _ = bob.post("/login", url.Values{"username": {"bob"}, "password": {"bob-password"}, "next": {"//evil.example/x"}})
+	if resp.Header.Get("Location") != "/" {
+		t.Errorf("open redirect: Location %q", resp.Header.Get("Location"))
+	}
+}
+
+func TestLoginThrottle(t *testing.T) {
+	srv, _, _ := startServer(t)
+	c := newClient(t, srv)
+	for i := 0; i < LoginFailuresPerUser; i++ {
+		if resp := c.logIn("admin", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp := c.logIn("admin", "admin-password")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("after %d failures, the right password: %d, want 429", LoginFailuresPerUser, resp.StatusCode)
+	}
+	// Another username from the same address is not blocked yet.
+	if resp := c.logIn("someone", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another user: %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := newClient(t, srv)
+	c.get("/signup")
+	for _, proto := range []string{"http", "https"} {
+		resp, _ := c.post("/signup", url.Values{"username": {"u" + proto}, "password": {"password-" + proto}}, "X-Forwarded-Proto", proto)
+		var session *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == sessionCookie {
+				session = ck
+			}
+		}
+		if session == nil {
+			t.Fatalf("%s: no session cookie (status %d)", proto, resp.StatusCode)
+		}
+		if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != (proto == "https") {
+			t.Errorf("%s: cookie HttpOnly=%v SameSite=%v Secure=%v", proto, session.HttpOnly, session.SameSite, session.Secure)
+		}
+		c.get("/settings") // the session's CSRF token
+		c.post("/admin/signup", url.Values{"open": {"1"}})
+		c.post("/logout", nil)
+		c.get("/signup")
+	}
+}
+
+// reviewCount counts a user's review rows, undone or not.
+func reviewCount(t *testing.T, db *store.DB, username string) int {
+	t.Helper()
+	n, err := db.CountReviews(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestReviewFlow(t *testing.T) {
+	srv, db, c := startServer(t)
+	resp, body := c.get("/review")
+	first, token := cardID(body), field(body, "token")
+	if resp.StatusCode != 200 || first == "" || token == "" {
+		t.Fatalf("review page: %d card %q token %q", resp.StatusCode, first, token)
+	}
+	if !strings.Contains(body, "20 new") || !strings.Contains(body, `data-key="3"`) || !strings.Contains(body, ">10m<") {
+		t.Errorf("review page lacks counts, keys or intervals:\n%s", body)
+	}
+	rateForm := url.Values{"rating": {"3"}, "token": {token}}
+
+	// Bad forms change nothing.
+	for _, tt := range []struct {
+		name   string
+		path   string
+		form   url.Values
+		status int
+	}{
+		{"rating 0", "/review/" + first, url.Values{"rating": {"0"}, "token": {token}}, 400},
+		{"rating 5", "/review/" + first, url.Values{"rating": {"5"}, "token": {token}}, 400},
+		{"rating text", "/review/" + first, url.Values{"rating": {"good"}, "token": {token}}, 400},
+		{"no token", "/review/" + first, url.Values{"rating": {"3"}}, 400},
+		{"no CSRF", "/review/" + first, url.Values{"rating": {"3"}, "token": {token}, "csrf": {""}}, 403},
+		{"forged CSRF", "/review/" + first, url.Values{"rating": {"3"}, "token": {token}, "csrf": {"forged-token-forged-token-forged-token"}}, 403},
+		{"unknown card", "/review/999999", rateForm, 404},
+		{"malformed card id", "/review/1%27%20OR%201=1", rateForm, 404},
+		{"SQL in the kind", "/review/" + first, url.Values{"rating": {"3"}, "token": {token}, "kind": {"trap' OR '1'='1"}}, 400},
+	} {
+		if resp, _ := c.post(tt.path, tt.form); resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+	}
+	if n := reviewCount(t, db, "admin"); n != 0 {
+		t.Fatalf("bad forms wrote %d reviews", n)
+	}
+
+	// A plain form post: saved, then redirected to the next card.
+	resp, _ = c.post("/review/"+first, rateForm)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/review?" {
+		t.Fatalf("rate: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The same form again (a double click): no second review.
+	resp, _ = c.post("/review/"+first, rateForm)
+	if resp.StatusCode != http.StatusSeeOther || reviewCount(t, db, "admin") != 1 {
+		t.Errorf("replay: %d, %d reviews, want 1", resp.StatusCode, reviewCount(t, db, "admin"))
+	}
+	// The same token in the header works as well as the field.
+	_, body = c.get("/review")
+	second := cardID(body)
+	if second == first {
+		t.Fatalf("the rated card is shown again")
+	}
+	form := url.Values{"rating": {"4"}, "token": {field(body, "token")}, "csrf": {""}}
+	resp, frag := c.do(http.MethodPost, "/review/"+second, form, "X-CSRF-Token", c.csrf, "HX-Request", "true")
+	if resp.StatusCode != 200 || !strings.HasPrefix(strings.TrimSpace(frag), `<section id="review"`) || strings.Contains(frag, "<html") {
+		t.Fatalf("htmx rate: %d, want the review pane alone:\n%.300s", resp.StatusCode, frag)
+	}
+	if !strings.Contains(frag, "18 new") || !strings.Contains(frag, `name="review"`) {
+		t.Errorf("pane after two ratings lacks counts or undo:\n%s", frag)
+	}
+
+	// Undo the last rating: the card comes back, the row is kept.
+	undo := url.Values{"review": {field(frag, "review")}}
+	resp, frag = c.post("/review/undo", undo, "HX-Request", "true")
+	if resp.StatusCode != 200 || cardID(frag) != second || !strings.Contains(frag, "19 new") {
+		t.Errorf("undo: %d, card %s (want %s):\n%s", resp.StatusCode, cardID(frag), second, frag)
+	}
+	if reviewCount(t, db, "admin") != 2 {
+		t.Errorf("undo deleted a review row")
+	}
+	// The same undo form again (a double press) does nothing more.
+	_, frag = c.post("/review/undo", undo, "HX-Request", "true")
+	if !strings.Contains(frag, "19 new") || !strings.Contains(frag, "Nothing to undo") {
+		t.Errorf("repeated undo changed the queue:\n%s", frag)
+	}
+
+	// Another user sees his own queue and cannot rate with the admin's form.
+	c.get("/settings")
+	c.post("/admin/signup", url.Values{"open": {"1"}})
+	bob := newClient(t, srv)
+	bob.signUp("bob", "bob-password")
+	_, body = bob.get("/review")
+	if !strings.Contains(body, "20 new") || cardID(body) != first {
+		t.Errorf("bob's queue is not his own:\n%s", body)
+	}
+	if resp, _ := bob.post("/review/undo", url.Values{"review": {"1"}}); resp.StatusCode != http.StatusSeeOther || reviewCount(t, db, "admin") != 2 {
+		t.Errorf("bob undoing the admin's review: %d", resp.StatusCode)
+	}
+}
+
+func TestScenarioAndActions(t *testing.T) {
+	_, db, c := startServer(t)
+	_, body := c.get("/review?kind=scenario")
+	id := cardID(body)
+	if !strings.Contains(body, `data-key="a"`) || !strings.Contains(body, "pick=1") {
+		t.Fatalf("scenario card without options:\n%s", body)
+	}
+	// The first built-in scenario's right answer is B (the execution role).
+	resp, frag := c.get("/review?card="+id+"&pick=0&kind=scenario", "HX-Request", "true")
+	if resp.StatusCode != 200 || !strings.Contains(frag, "Wrong.") || !strings.Contains(frag, `class="rating r1 suggested"`) {
+		t.Errorf("wrong pick: %d, want Wrong and Again suggested:\n%s", resp.StatusCode, frag)
+	}
+	_, frag = c.get("/review?card="+id+"&pick=1&kind=scenario", "HX-Request", "true")
+	if !strings.Contains(frag, "Right!") || !strings.Contains(frag, `class="rating r3 suggested"`) || !strings.Contains(frag, "task execution role gives") {
+		t.Errorf("right pick: want Right, Good suggested and the explanation:\n%s", frag)
+	}
+	if resp, _ := c.get("/review?card=" + id + "&pick=9"); resp.StatusCode != 400 {
+		t.Errorf("pick out of range: %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/review?card=99999"); resp.StatusCode != 404 {
+		t.Errorf("unknown card: %d", resp.StatusCode)
+	}
+	// Flag keeps the card on screen; suspend moves on.
+	resp, frag = c.post("/review/"+id+"/action", url.Values{"action": {"flag"}, "kind": {"scenario"}}, "HX-Request", "true")
+	if resp.StatusCode != 200 || cardID(frag) != id || !strings.Contains(frag, "flagged") {
+		t.Errorf("flag: %d\n%s", resp.StatusCode, frag)
+	}
+	_, frag = c.post("/review/"+id+"/action", url.Values{"action": {"suspend"}, "kind": {"scenario"}}, "HX-Request", "true")
+	if cardID(frag) == id || !strings.Contains(frag, "Card suspended.") {
+		t.Errorf("suspend did not move on:\n%s", frag)
+	}
+	if resp, _ := c.post("/review/"+id+"/action", url.Values{"action": {"explode"}}); resp.StatusCode != 400 {
+		t.Errorf("unknown action: %d", resp.StatusCode)
+	}
+	if n := reviewCount(t, db, "admin"); n != 0 {
+		t.Errorf("picks and actions wrote %d reviews", n)
+	}
+}
+
+func TestSettingsForm(t *testing.T) {
+	_, db, c := startServer(t)
+	c.get("/settings")
+	good := url.Values{"retention": {"0.85"}, "new_per_day": {"5"}, "reviews_per_day": {"100"}, "max_interval": {"365"}, "time_zone": {"Europe/Berlin"}}
+	for _, tt := range []struct {
+		name  string
+		field string
+		value string
+	}{
+		{"retention too high", "retention", "1.5"},
+		{"retention text", "retention", "high"},
+		{"negative limit", "new_per_day", "-1"},
+		{"unknown zone", "time_zone", "Mars/Olympus_Mons"},
+		{"SQL in the zone", "time_zone", "UTC'; DROP TABLE users; --"},
+	} {
+		form := url.Values{}
+		for k, v := range good {
+			form[k] = v
+		}
+		form.Set(tt.field, tt.value)
+		if resp, body := c.post("/settings", form); resp.StatusCode != 400 || !strings.Contains(body, "Settings not saved") {
+			t.Errorf("%s: %d", tt.name, resp.StatusCode)
+		}
+	}
+	u, _ := db.UserByID(context.Background(), 1)
+	if u.Retention != 0.9 || u.TimeZone != "UTC" {
+		t.Fatalf("invalid forms changed the settings: %+v", u)
+	}
+	if resp, body := c.post("/settings", good); resp.StatusCode != 200 || !strings.Contains(body, "Settings saved.") {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	u, _ = db.UserByID(context.Background(), 1)
+	if u.Retention != 0.85 || u.NewPerDay != 5 || u.ReviewsPerDay != 100 || u.MaxInterval != 365 || u.TimeZone != "Europe/Berlin" {
+		t.Errorf("saved settings: %+v", u)
+	}
+	if _, body := c.get("/"); !strings.Contains(body, "<strong>5</strong> cards left") {
+		t.Errorf("dashboard ignores the new-card limit")
+	}
+}

@@ -1,0 +1,75 @@
+// flashd keyboard shortcuts. Served as a file because the Content Security
+// Policy forbids inline script; every action here is a click on a visible
+// control, so the page works the same without JavaScript.
+(function () {
+  "use strict";
+
+  // Mark the page once htmx has wired it up (tests wait for this before
+  // pressing keys).
+  document.addEventListener("htmx:load", function () {
+    document.documentElement.setAttribute("data-htmx-ready", "");
+  });
+
+  // htmx sends the page's CSRF token with every request it makes.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) e.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+
+  function keyName(e) {
+    if (e.key === " " || e.key === "Spacebar") return "space";
+    if (e.key === "Enter") return "enter";
+    return e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  }
+
+  function click(el, e) {
+    if (!el) return false;
+    e.preventDefault();
+    el.click();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+    var t = e.target;
+    if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+    var key = keyName(e);
+    // Let a focused button or link handle its own activation keys.
+    if ((key === "space" || key === "enter") && t.closest && t.closest("button, a, summary")) return;
+
+    var pane = document.getElementById("review");
+    if (!pane) {
+      if (key === "s") click(document.querySelector('a[href="/review"].button'), e);
+      return;
+    }
+    if (document.documentElement.classList.contains("flashd-busy")) return;
+    // A pane htmx has just swapped in may not be wired up yet (that
+    // happens as it settles); process it now so a click goes through htmx
+    // rather than reloading the page. process is idempotent.
+    if (window.htmx) window.htmx.process(pane);
+    var answer = pane.querySelector("details.answer");
+    var hidden = answer && !answer.open;
+
+    if (key === "space" || key === "enter") {
+      if (hidden) {
+        e.preventDefault();
+        answer.open = true;
+        return;
+      }
+      click(pane.querySelector("[data-suggested]"), e);
+      return;
+    }
+    if ("1234".indexOf(key) >= 0 && hidden) return; // rate only what you have seen
+    var target = pane.querySelector('[data-key="' + CSS.escape(key) + '"]');
+    click(target, e);
+  });
+
+  // While a request is in flight, ignore further keys: one key press is one
+  // answer.
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.documentElement.classList.add("flashd-busy");
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    document.documentElement.classList.remove("flashd-busy");
+  });
+})();
