@@ -548,3 +548,27 @@ func (db *DB) ReviewLog(ctx context.Context, username string) ([]LoggedReview, e
 	}
 	return rs, nil
 }
+
+// CardStates returns a user's states of the cards of a deck, by card id;
+// cards the user never touched are absent.
+func (db *DB) CardStates(ctx context.Context, u *User, deckID int64) (map[int64]CardState, error) {
+	rows, err := db.ro.QueryxContext(ctx, `SELECT s.card_id, s.phase, s.due, s.stability, s.difficulty, s.scheduled_days, s.reps, s.lapses,
+		s.last_review, s.remaining_steps, s.suspended, s.buried_until, s.flagged, s.version
+		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND c.deck_id = ? AND `+visibleCards, u.ID, deckID)
+	if err != nil {
+		return nil, fmt.Errorf("card states: %w", err)
+	}
+	defer rows.Close()
+	states := map[int64]CardState{}
+	for rows.Next() {
+		var row struct {
+			CardID int64 `db:"card_id"`
+			CardState
+		}
+		if err := rows.StructScan(&row); err != nil {
+			return nil, fmt.Errorf("card states: %w", err)
+		}
+		states[row.CardID] = row.CardState
+	}
+	return states, rows.Err()
+}

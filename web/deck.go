@@ -4,10 +4,12 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
 
@@ -38,6 +40,14 @@ type cardView struct {
 	FrontHTML template.HTML
 	BackHTML  template.HTML
 	Options   []optionView
+
+	// The viewer's schedule of the card, on the deck page.
+	Status    string // new, learning, review or relearning
+	Due       string
+	Lapses    int
+	Suspended bool
+	Flagged   bool
+	CSRF      string // for the card's own forms
 }
 
 type optionView struct {
@@ -76,10 +86,23 @@ func (s *Server) handleDeck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	u := currentUser(c)
+	states, err := s.db.CardStates(ctx, u, d.ID)
+	if err != nil {
+		return err
+	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
 		Description: trusted(d.Description), Counts: map[string]int{}}
+	now := s.db.Now()
 	for i := range cs {
-		p.Cards = append(p.Cards, newCardView(&cs[i]))
+		v := newCardView(&cs[i])
+		st := states[cs[i].ID]
+		v.DeckSlug, v.CSRF = d.Slug, p.CSRF
+		v.Status, v.Lapses, v.Suspended, v.Flagged = strings.ToLower(st.Phase.String()), st.Lapses, st.Suspended, st.Flagged
+		if st.Phase != srs.New {
+			v.Due = formatDue(time.UnixMilli(st.Due), now, u.Settings().Location)
+		}
+		p.Cards = append(p.Cards, v)
 		p.Counts[string(cs[i].Kind)]++
 	}
 	return s.render(c, http.StatusOK, "deck", p)

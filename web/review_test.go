@@ -277,6 +277,18 @@ func TestScenarioAndActions(t *testing.T) {
 	if cardID(frag) == id || !strings.Contains(frag, "Card suspended.") {
 		t.Errorf("suspend did not move on:\n%s", frag)
 	}
+	// The deck page shows the suspended card, and unsuspends it.
+	_, page := c.get("/decks/aws-dva-c02-containers")
+	if !strings.Contains(page, `<input type="hidden" name="back" value="/decks/aws-dva-c02-containers#card-`+id+`">`) {
+		t.Errorf("deck page does not offer to unsuspend card %s", id)
+	}
+	resp, _ = c.post("/review/"+id+"/action", url.Values{"action": {"unsuspend"}, "back": {"/decks/aws-dva-c02-containers#card-" + id}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/decks/aws-dva-c02-containers") {
+		t.Errorf("unsuspend: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, frag := c.get("/review?kind=scenario", "HX-Request", "true"); cardID(frag) != id {
+		t.Errorf("unsuspended card is not back first in the queue")
+	}
 	if resp, _ := c.post("/review/"+id+"/action", url.Values{"action": {"explode"}}); resp.StatusCode != 400 {
 		t.Errorf("unknown action: %d", resp.StatusCode)
 	}
