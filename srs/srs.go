@@ -105,6 +105,10 @@ func (s Settings) Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// DayNumber returns the study day t falls in as a count of days since
+// 1970-01-01 (the local date, as Day gives it).
+func (s Settings) DayNumber(t time.Time) int64 { return s.Day(t).Unix() / 86400 }
+
 // Phase is where a card is in its learning cycle; the values are go-fsrs's.
 type Phase int
 

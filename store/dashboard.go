@@ -2,15 +2,14 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"time"
 )
 
 // DeckSummary is a deck with what one user has left to study in it today.
 type DeckSummary struct {
 	Deck
 	Counts Counts
+	Paused bool // the user paused the deck: its cards are not in the queue
 }
 
 // Dashboard is what the home page shows a user.
@@ -46,13 +45,21 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		COALESCE(SUM(CASE WHEN s.phase = 2 AND s.due < ? AND `+available+` THEN 1 ELSE 0 END), 0) AS review,
 		COALESCE(SUM(CASE WHEN COALESCE(s.phase, 0) = 0 AND `+available+` THEN 1 ELSE 0 END), 0) AS new
 		FROM decks d JOIN cards c ON c.deck_id = d.id AND `+visibleCards+` `+stateJoin+`
-		GROUP BY d.id ORDER BY d.title, d.id`, nowMS, nowMS, dayEnd, nowMS, nowMS, u.ID)
+		GROUP BY d.id ORDER BY d.title, d.id`, args([]any{nowMS, nowMS, dayEnd, nowMS, nowMS}, visibleArgs(u.ID), []any{u.ID})...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard decks: %w", err)
+	}
+	paused, err := db.pausedDecks(ctx, u)
+	if err != nil {
+		return nil, err
 	}
 	dash := &Dashboard{}
 	var newAll, reviewAll int
 	for _, r := range rows {
+		if paused[r.ID] {
+			dash.Decks = append(dash.Decks, DeckSummary{Deck: r.Deck, Paused: true})
+			continue
+		}
 		dash.Decks = append(dash.Decks, DeckSummary{Deck: r.Deck, Counts: Counts{
 			New: min(r.New, newLeft), Learning: r.Learning, Review: min(r.Review, reviewsLeft)}})
 		dash.Total.Learning += r.Learning
@@ -73,36 +80,29 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 }
 
 // streak counts the consecutive study days, ending today (or yesterday,
-// when today has no rating yet), on which the user rated a card. It walks
-// back one day per indexed query, jumping straight to the last day with a
-// rating.
+// when today has no rating yet), on which the user rated a card. It reads
+// the user's study days, newest first, and stops at the first gap.
 func (db *DB) streak(ctx context.Context, u *User) (int, error) {
-	set := u.Settings()
-	today := set.DayStart(db.Now())
-	before := set.NextDayStart(db.Now()) // look for ratings before this
-	expect := today                      // the day the next rating must fall in
-	streak := 0
-	for {
-		var last sql.NullInt64
-		err := db.ro.GetContext(ctx, &last, `SELECT MAX(reviewed_at) FROM reviews WHERE user_id = ? AND reviewed_at < ? AND undone_at IS NULL`,
-			u.ID, before.UnixMilli())
-		if err != nil {
+	today := u.Settings().DayNumber(db.Now())
+	rows, err := db.ro.QueryContext(ctx, `SELECT day FROM study_days WHERE user_id = ? AND day <= ? ORDER BY day DESC`, u.ID, today)
+	if err != nil {
+		return 0, fmt.Errorf("streak: %w", err)
+	}
+	defer rows.Close()
+	streak, expect := 0, today
+	for rows.Next() {
+		var day int64
+		if err := rows.Scan(&day); err != nil {
 			return 0, fmt.Errorf("streak: %w", err)
 		}
-		if !last.Valid {
-			return streak, nil
+		if streak == 0 && day == today-1 {
+			expect = day // nothing yet today, but yesterday counts
 		}
-		day := set.DayStart(timeMS(last.Int64))
-		if !day.Equal(expect) {
-			if streak == 0 && day.Equal(set.DayStart(today.Add(-time.Hour))) {
-				// Nothing yet today, but yesterday counts.
-				expect = day
-				continue
-			}
-			return streak, nil
+		if day != expect {
+			break
 		}
 		streak++
-		before = day
-		expect = set.DayStart(day.Add(-time.Hour))
+		expect--
 	}
+	return streak, rows.Err()
 }

@@ -24,6 +24,8 @@ type Deck struct {
 	Tags        string `db:"tags"`        // space-separated
 	SourceHash  string `db:"source_hash"`
 	Builtin     bool   `db:"builtin"`
+	GroupID     *int64 `db:"group_id"` // set for a group's deck
+	OwnerID     *int64 `db:"owner_id"` // set for a private deck
 	CreatedAt   int64  `db:"created_at"`
 	UpdatedAt   int64  `db:"updated_at"`
 	// Cards counts the deck's active cards (listings only).
@@ -79,9 +81,31 @@ func (r ImportResult) String() string {
 	return fmt.Sprintf("deck %s: %d added, %d updated, %d retired, %d unchanged", r.Deck, r.Added, r.Updated, r.Retired, r.Unchanged)
 }
 
-// ImportOptions tune ImportDeck.
+// ImportOptions say whose deck is imported. With neither GroupID nor
+// OwnerID the deck is public: every user sees it.
 type ImportOptions struct {
-	Builtin bool // the deck ships with flashd
+	Builtin bool  // the deck ships with flashd
+	GroupID int64 // the deck belongs to this group
+	OwnerID int64 // the deck is this user's private deck
+}
+
+// sameScope reports whether an existing deck belongs where opt imports.
+func (opt ImportOptions) sameScope(d *Deck) bool {
+	id := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	return id(d.GroupID) == opt.GroupID && id(d.OwnerID) == opt.OwnerID
+}
+
+// nullable turns 0 into NULL.
+func nullable(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 const cardColumns = `id, deck_id, card_key, note_key, explicit_key, cloze, position, section, kind, type,
@@ -98,18 +122,22 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
 		var deck Deck
-		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash FROM decks WHERE slug = ?`, d.ID)
+		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, d.ID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, builtin, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				d.ID, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, now, now)
+			r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, builtin, group_id, owner_id, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.ID, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
 			if err != nil {
 				return err
 			}
 			deck.ID, _ = r.LastInsertId()
 		case err != nil:
 			return err
+		case !opt.sameScope(&deck):
+			// Deck ids are unique on a server, so that /decks/{id} names one
+			// deck; another group's or user's deck keeps its id.
+			return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
 		case deck.SourceHash == d.Hash:
 			res.Skipped = true
 			return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
@@ -121,6 +149,9 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 		}
 		return importCards(ctx, tx, deck.ID, d, now, &res)
 	})
+	if ErrorCode(err) == EConflict {
+		return ImportResult{}, err
+	}
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import deck %q: %w", d.ID, err)
 	}
@@ -220,25 +251,26 @@ func guid(deck, noteKey string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// Decks lists every deck with its number of active cards, by title.
-func (db *DB) Decks(ctx context.Context) ([]Deck, error) {
+const deckColumns = `d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.group_id, d.owner_id, d.created_at, d.updated_at,
+	(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards`
+
+// Decks lists the decks a user may see, with their numbers of active
+// cards, by title.
+func (db *DB) Decks(ctx context.Context, u *User) ([]Deck, error) {
 	var ds []Deck
-	err := db.ro.SelectContext(ctx, &ds, `SELECT d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.created_at, d.updated_at,
-		(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards
-		FROM decks d ORDER BY d.title, d.id`)
+	err := db.ro.SelectContext(ctx, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN (`+visibleDecks+`) ORDER BY d.title, d.id`, visibleArgs(u.ID)...)
 	if err != nil {
 		return nil, fmt.Errorf("list decks: %w", err)
 	}
 	return ds, nil
 }
 
-// DeckBySlug returns the deck with the given id (slug), or an ENotFound
-// error.
-func (db *DB) DeckBySlug(ctx context.Context, slug string) (*Deck, error) {
+// DeckBySlug returns the deck with the given id (slug) if the user may see
+// it, or an ENotFound error.
+func (db *DB) DeckBySlug(ctx context.Context, u *User, slug string) (*Deck, error) {
 	var d Deck
-	err := db.ro.GetContext(ctx, &d, `SELECT d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.created_at, d.updated_at,
-		(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards
-		FROM decks d WHERE d.slug = ?`, slug)
+	err := db.ro.GetContext(ctx, &d, `SELECT `+deckColumns+` FROM decks d WHERE d.slug = ? AND d.id IN (`+visibleDecks+`)`,
+		args([]any{slug}, visibleArgs(u.ID))...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENotFound, "Deck %q not found.", slug)
 	}

@@ -32,6 +32,9 @@ A service.
 - [x] Task execution role
 `
 
+// anyone is a user id no row has: it sees the public decks only.
+var anyone = &User{ID: 1 << 40}
+
 func parse(tb testing.TB, src string) *decks.Deck {
 	tb.Helper()
 	d, err := decks.Parse("demo.md", []byte(src))
@@ -54,7 +57,7 @@ func importDeck(tb testing.TB, db *DB, src string) ImportResult {
 // id.
 func cardIDs(tb testing.TB, db *DB) map[string]int64 {
 	tb.Helper()
-	d, err := db.DeckBySlug(context.Background(), "demo")
+	d, err := db.DeckBySlug(context.Background(), anyone, "demo")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -176,13 +179,13 @@ func TestImport(t *testing.T) {
 func TestImportUnchangedSkips(t *testing.T) {
 	db := openTestDB(t)
 	importDeck(t, db, baseDeck)
-	d1, _ := db.DeckBySlug(context.Background(), "demo")
+	d1, _ := db.DeckBySlug(context.Background(), anyone, "demo")
 	db.Now = func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }
 	res := importDeck(t, db, baseDeck)
 	if !res.Skipped || res.Unchanged != 5 {
 		t.Errorf("got %+v, want skipped with 5 unchanged", res)
 	}
-	d2, _ := db.DeckBySlug(context.Background(), "demo")
+	d2, _ := db.DeckBySlug(context.Background(), anyone, "demo")
 	if d2.UpdatedAt != d1.UpdatedAt {
 		t.Errorf("skipped import touched the deck: updated_at %d -> %d", d1.UpdatedAt, d2.UpdatedAt)
 	}
@@ -242,7 +245,7 @@ func TestImportFailureLeavesNothing(t *testing.T) {
 
 func TestDeckBySlugNotFound(t *testing.T) {
 	db := openTestDB(t)
-	_, err := db.DeckBySlug(context.Background(), "nope")
+	_, err := db.DeckBySlug(context.Background(), anyone, "nope")
 	if ErrorCode(err) != ENotFound {
 		t.Errorf("got %v, want a not-found error", err)
 	}

@@ -99,9 +99,31 @@ type Queue struct {
 	NextDue time.Time
 }
 
-// visibleCards is the condition for the cards a user may study: for now
-// every active card of every deck.
-const visibleCards = `c.retired_at IS NULL`
+// visibleDecks selects the ids of the decks a user may see: public decks
+// (built-in or imported by the operator), the decks of the user's groups,
+// and the user's private decks. Its arguments are the user's id, twice.
+const visibleDecks = `SELECT d.id FROM decks d WHERE d.owner_id = ? OR (d.owner_id IS NULL AND
+	(d.group_id IS NULL OR d.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = ?)))`
+
+// visibleCards is the condition for the active cards of cards c the user
+// may see; its arguments are visibleArgs.
+const visibleCards = `c.retired_at IS NULL AND c.deck_id IN (` + visibleDecks + `)`
+
+// studyCards narrows visibleCards to the decks the user has not paused;
+// its arguments are studyArgs.
+const studyCards = visibleCards + ` AND c.deck_id NOT IN (SELECT p.deck_id FROM deck_pauses p WHERE p.user_id = ?)`
+
+func visibleArgs(userID int64) []any { return []any{userID, userID} }
+func studyArgs(userID int64) []any   { return []any{userID, userID, userID} }
+
+// args concatenates query arguments.
+func args(parts ...[]any) []any {
+	var out []any
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
 
 // stateJoin joins a user's state rows to cards c; s.* is NULL for cards
 // the user never saw.
@@ -164,11 +186,11 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 	// from the user's states through their (user_id, phase, due) index,
 	// and the review and new counts stop at the daily limit, so the cost
 	// does not grow with the size of the decks.
-	count := func(cond string, limit int, args ...any) (int, error) {
+	count := func(cond string, limit int, condArgs ...any) (int, error) {
 		var n int
 		err := db.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM cards c `+stateJoin+`
-			WHERE `+visibleCards+` AND `+available+` AND `+fsql+` AND `+cond+` LIMIT ?)`,
-			append(append(append([]any{u.ID, nowMS}, fargs...), args...), limit)...)
+			WHERE `+studyCards+` AND `+available+` AND `+fsql+` AND `+cond+` LIMIT ?)`,
+			args([]any{u.ID}, studyArgs(u.ID), []any{nowMS}, fargs, condArgs, []any{limit})...)
 		return n, err
 	}
 	const noLimit = 1 << 30
@@ -211,8 +233,8 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 	}
 	rc, err := db.reviewCard(ctx, db.ro, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
 		FROM cards c JOIN decks d ON d.id = c.deck_id `+stateJoin+`
-		WHERE `+visibleCards+` AND `+available+` AND `+fsql+` AND `+order+` LIMIT 1`,
-		append([]any{u.ID, nowMS}, fargs...)...)
+		WHERE `+studyCards+` AND `+available+` AND `+fsql+` AND `+order+` LIMIT 1`,
+		args([]any{u.ID}, studyArgs(u.ID), []any{nowMS}, fargs)...)
 	if err != nil {
 		return nil, err
 	}
@@ -226,8 +248,8 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 func (db *DB) nextDue(ctx context.Context, u *User, fsql string, fargs []any, dayEnd int64, newCapped, reviewsCapped bool) (time.Time, error) {
 	rows, err := db.ro.QueryxContext(ctx, `SELECT COALESCE(s.phase, 0) AS phase,
 		MIN(CASE WHEN COALESCE(s.buried_until, 0) > COALESCE(s.due, 0) THEN s.buried_until ELSE COALESCE(s.due, 0) END) AS due
-		FROM cards c `+stateJoin+` WHERE `+visibleCards+` AND COALESCE(s.suspended, 0) = 0 AND `+fsql+`
-		GROUP BY COALESCE(s.phase, 0)`, append([]any{u.ID}, fargs...)...)
+		FROM cards c `+stateJoin+` WHERE `+studyCards+` AND COALESCE(s.suspended, 0) = 0 AND `+fsql+`
+		GROUP BY COALESCE(s.phase, 0)`, args([]any{u.ID}, studyArgs(u.ID), fargs)...)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next due: %w", err)
 	}
@@ -301,13 +323,13 @@ func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64)
 // of it, or ENotFound.
 func (db *DB) ReviewCardByID(ctx context.Context, u *User, cardID int64) (*ReviewCard, error) {
 	return db.reviewCard(ctx, db.ro, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
-		FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.id = ? AND `+visibleCards, cardID)
+		FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.id = ? AND `+visibleCards, args([]any{cardID}, visibleArgs(u.ID))...)
 }
 
 // checkVisible returns ENotFound unless the user may study the card.
 func checkVisible(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) error {
 	var n int
-	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND `+visibleCards, cardID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND `+visibleCards, args([]any{cardID}, visibleArgs(userID))...); err != nil {
 		return err
 	}
 	if n == 0 {
@@ -385,6 +407,10 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 			return err
 		}
 		id, _ := res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT (user_id, day) DO NOTHING`,
+			u.ID, u.Settings().DayNumber(now)); err != nil {
+			return err
+		}
 		out = &Rating{ReviewID: id, Before: before, After: after}
 		return nil
 	})
@@ -416,11 +442,12 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 	var cardID int64
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
 		var last struct {
-			ID     int64  `db:"id"`
-			CardID int64  `db:"card_id"`
-			Before string `db:"before_state"`
+			ID         int64  `db:"id"`
+			CardID     int64  `db:"card_id"`
+			Before     string `db:"before_state"`
+			ReviewedAt int64  `db:"reviewed_at"`
 		}
-		err := tx.GetContext(ctx, &last, `SELECT id, card_id, before_state FROM reviews
+		err := tx.GetContext(ctx, &last, `SELECT id, card_id, before_state, reviewed_at FROM reviews
 			WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`, u.ID)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && last.ID != reviewID) {
 			return Errorf(EConflict, "Nothing to undo: that rating was already undone.")
@@ -445,6 +472,19 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reviews SET undone_at = ? WHERE id = ?`, now, last.ID); err != nil {
 			return err
+		}
+		// The study day stays a study day only if another rating is left in it.
+		set := u.Settings()
+		at := timeMS(last.ReviewedAt)
+		var left int
+		if err := tx.GetContext(ctx, &left, `SELECT COUNT(*) FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND reviewed_at < ? AND undone_at IS NULL`,
+			u.ID, set.DayStart(at).UnixMilli(), set.NextDayStart(at).UnixMilli()); err != nil {
+			return err
+		}
+		if left == 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM study_days WHERE user_id = ? AND day = ?`, u.ID, set.DayNumber(at)); err != nil {
+				return err
+			}
 		}
 		cardID = last.CardID
 		return nil
@@ -516,7 +556,7 @@ func (db *DB) Leeches(ctx context.Context, u *User) ([]Leech, error) {
 	err := db.ro.SelectContext(ctx, &ls, `SELECT c.id AS card_id, d.slug AS deck_slug, d.title AS deck_title, c.kind, c.front_html,
 		s.lapses, s.suspended
 		FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
-		WHERE s.user_id = ? AND s.lapses >= ? AND `+visibleCards+` ORDER BY s.lapses DESC, c.id`, u.ID, srs.LeechLapses)
+		WHERE s.user_id = ? AND s.lapses >= ? AND `+visibleCards+` ORDER BY s.lapses DESC, c.id`, args([]any{u.ID, srs.LeechLapses}, visibleArgs(u.ID))...)
 	if err != nil {
 		return nil, fmt.Errorf("list leeches: %w", err)
 	}
@@ -554,7 +594,7 @@ func (db *DB) ReviewLog(ctx context.Context, username string) ([]LoggedReview, e
 func (db *DB) CardStates(ctx context.Context, u *User, deckID int64) (map[int64]CardState, error) {
 	rows, err := db.ro.QueryxContext(ctx, `SELECT s.card_id, s.phase, s.due, s.stability, s.difficulty, s.scheduled_days, s.reps, s.lapses,
 		s.last_review, s.remaining_steps, s.suspended, s.buried_until, s.flagged, s.version
-		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND c.deck_id = ? AND `+visibleCards, u.ID, deckID)
+		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND c.deck_id = ? AND `+visibleCards, args([]any{u.ID, deckID}, visibleArgs(u.ID))...)
 	if err != nil {
 		return nil, fmt.Errorf("card states: %w", err)
 	}

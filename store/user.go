@@ -301,3 +301,14 @@ func (db *DB) UserCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// UserByName returns the id of the user with this name, as a string for
+// forms, or ENotFound.
+func (db *DB) UserByName(ctx context.Context, username string) (string, error) {
+	var id int64
+	err := db.ro.GetContext(ctx, &id, `SELECT id FROM users WHERE username_key = ?`, strings.ToLower(username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", Errorf(ENotFound, "User not found.")
+	}
+	return fmt.Sprint(id), err
+}
