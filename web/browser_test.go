@@ -238,3 +238,101 @@ func TestBrowserReview(t *testing.T) {
 		t.Errorf("review log: got %v, want %v", ratings, want)
 	}
 }
+
+// TestBrowserGroup: the owner creates a group and uploads a deck with an
+// error, sees the line, fixes it and shares the link; a second browser
+// (its own cookies) signs up through the link and reviews; the owner's
+// group page then shows that member's reviews.
+func TestBrowserGroup(t *testing.T) {
+	ctx := browser(t)
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+
+	broken := "---\nid: team\ntitle: Team deck\n---\n## Traps\n### Which role pulls images?\n\n### Which role calls S3?\nThe task role.\n"
+	fixed := strings.Replace(broken, "pulls images?\n", "pulls images?\nThe task execution role.\n", 1)
+	var invite, problems string
+	err := chromedp.Do(ctx,
+		step("the owner signs up and creates a group",
+			chromedp.Navigate(srv.URL+"/signup"),
+			chromedp.SendKeys(css(`input[name="username"]`), "owner"),
+			chromedp.SendKeys(css(`input[name="password"]`), "owner-password"),
+			chromedp.Submit(css(`input[name="password"]`)),
+			chromedp.WaitVisible(css(`.stats`)),
+			chromedp.Navigate(srv.URL+"/groups"),
+			chromedp.SendKeys(css(`input[name="name"]`), "Exam crew"),
+			chromedp.Submit(css(`input[name="name"]`)),
+			chromedp.WaitVisible(css(`.invite-link`))),
+		step("a deck with an error shows its line",
+			chromedp.Click(css(`details.upload summary`)),
+			chromedp.SetValue(css(`textarea[name="markdown"]`), broken),
+			chromedp.Submit(css(`textarea[name="markdown"]`)),
+			chromedp.WaitVisible(css(`.problems`)),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				var err error
+				problems, err = chromedp.Text(css(`.problems`))(ctx, tg)
+				return err
+			}),
+			screenshot("g1-problems")),
+		step("the fixed deck imports",
+			chromedp.SetValue(css(`textarea[name="markdown"]`), fixed),
+			chromedp.Submit(css(`textarea[name="markdown"]`)),
+			waitText("main", "Imported: deck team: 2 added"),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				var err error
+				invite, err = chromedp.Text(css(`.invite-link`))(ctx, tg)
+				return err
+			})),
+	)
+	if err != nil {
+		t.Fatalf("owner: %v", err)
+	}
+	if !strings.Contains(problems, "pasted.md:6: card has no back") {
+		t.Errorf("problems shown: %q, want the line of the card without a back", problems)
+	}
+
+	// A second browser context: its own cookies, a new person.
+	mctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	err = chromedp.Do(mctx,
+		step("the invite link signs up and joins",
+			chromedp.Navigate(strings.TrimSpace(invite)),
+			waitText("h1", "Join Exam crew"),
+			chromedp.SendKeys(css(`input[name="username"]`), "mia"),
+			chromedp.SendKeys(css(`input[name="password"]`), "mia-password"),
+			chromedp.Submit(css(`input[name="password"]`)),
+			waitText("main", "mia (you)")),
+		step("the member reviews two cards",
+			chromedp.Navigate(srv.URL+"/review?deck=team"),
+			chromedp.WaitVisible(css(`#review details.answer summary`)),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			waitText("#review .counts", "2 new"),
+			chromedp.KeyEvent(" "),
+			chromedp.KeyEvent("3"),
+			waitText("#review .counts", "1 new"),
+			chromedp.KeyEvent(" "),
+			chromedp.KeyEvent("4"),
+			waitText("#review .counts", "0 new")),
+	)
+	if err != nil {
+		t.Fatalf("member: %v", err)
+	}
+	var row string
+	err = chromedp.Do(ctx,
+		step("the owner sees the member's reviews",
+			chromedp.Navigate(srv.URL+"/groups/1"),
+			chromedp.WaitVisible(css(`table.members`)),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				var err error
+				row, err = chromedp.Evaluate[string](`[...document.querySelectorAll("table.members tr")].map(r => r.innerText).find(t => t.startsWith("mia")) || ""`)(ctx, tg)
+				return err
+			}),
+			screenshot("g2-group")),
+	)
+	if err != nil {
+		t.Fatalf("owner again: %v", err)
+	}
+	if cells := strings.Fields(row); len(cells) < 2 || cells[0] != "mia" || cells[1] != "2" {
+		t.Errorf("mia's row on the owner's page: %q, want 2 reviews in 7 days", row)
+	}
+}

@@ -16,12 +16,13 @@ import (
 // decksPage lists the decks.
 type decksPage struct {
 	layout
-	Decks []store.Deck
+	Decks  []store.Deck
+	Upload uploadResult
 }
 
 // handleDecks lists every deck.
 func (s *Server) handleDecks(c echo.Context) error {
-	ds, err := s.db.Decks(c.Request().Context())
+	ds, err := s.db.Decks(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -73,12 +74,13 @@ type deckPage struct {
 	Tags        []string
 	Cards       []cardView
 	Counts      map[string]int // active cards by kind
+	Paused      bool           // the viewer paused the deck
 }
 
 // handleDeck shows one deck with every active card, rendered.
 func (s *Server) handleDeck(c echo.Context) error {
 	ctx := c.Request().Context()
-	d, err := s.db.DeckBySlug(ctx, c.Param("id"))
+	d, err := s.db.DeckBySlug(ctx, currentUser(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -91,8 +93,12 @@ func (s *Server) handleDeck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	paused, err := s.db.Paused(ctx, u, d.ID)
+	if err != nil {
+		return err
+	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
-		Description: trusted(d.Description), Counts: map[string]int{}}
+		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused}
 	now := s.db.Now()
 	for i := range cs {
 		v := newCardView(&cs[i])

@@ -32,6 +32,7 @@ func parsePages(as *assets) (*pages, error) {
 		"lower":       strings.ToLower,
 		"trusted":     trusted,
 		"leechLapses": func() int { return srs.LeechLapses },
+		"percent":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 		"actionArgs": func(p *reviewPane, action, label, key string) any {
 			return struct {
 				Pane               *reviewPane

@@ -31,13 +31,17 @@ func (s *Server) routes() *echo.Echo {
 	web.GET("/signup", s.handleSignUpForm)
 	web.POST("/signup", s.handleSignUp)
 	web.POST("/logout", s.handleLogout)
+	web.GET("/join/:code", s.handleJoin)
+	web.POST("/join/:code", s.handleJoinSignUp)
 
 	// Every route below needs a logged-in user; each handler passes that
 	// user to the store, which filters every query by it.
 	user := web.Group("", requireUser)
 	user.GET("/", s.handleDashboard)
 	user.GET("/decks", s.handleDecks)
+	user.POST("/decks", s.handleUploadPrivate)
 	user.GET("/decks/:id", s.handleDeck)
+	user.POST("/decks/:id/pause", s.handlePause)
 	user.GET("/review", s.handleReview)
 	user.POST("/review/undo", s.handleUndo)
 	user.POST("/review/:card", s.handleRate)
@@ -46,6 +50,11 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/settings", s.handleSettings)
 	user.POST("/settings", s.handleSettingsSave)
 	user.POST("/admin/signup", s.handleOpenSignUp)
+	user.GET("/groups", s.handleGroups)
+	user.POST("/groups", s.handleCreateGroup)
+	user.GET("/groups/:id", s.handleGroup)
+	user.POST("/groups/:id/decks", s.handleGroupUpload)
+	user.POST("/groups/:id/:action", s.handleGroupAction) // invite, role, remove, leave, delete, exam, anonymous
 	return e
 }
 

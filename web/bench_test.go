@@ -1,0 +1,166 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/store"
+)
+
+// BenchmarkGroupPage serves the group page of a group of 50 members with
+// 100,000 reviews between them over a 400-card deck, through the real
+// router, logged in as the owner. The "count" sub-benchmark is a plain
+// indexed count of the group's reviews in the same database, as a
+// baseline to compare with.
+func BenchmarkGroupPage(b *testing.B) {
+	const (
+		members = 50
+		cards   = 400
+		reviews = 100_000
+	)
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "flashd.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	owner, err := db.CreateUser(ctx, "owner", "owner-password", false, store.SignUpByAdmin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := db.CreateGroup(ctx, owner, "Bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var md strings.Builder
+	md.WriteString("---\nid: bench\ntitle: Bench\n---\n")
+	for i := 0; i < cards; i++ {
+		fmt.Fprintf(&md, "### Question %d?\nAnswer %d.\n", i, i)
+	}
+	d, err := decks.Parse("bench.md", []byte(md.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ImportDeck(ctx, d, store.ImportOptions{GroupID: g.ID}); err != nil {
+		b.Fatal(err)
+	}
+	seedGroup(b, path, g.ID, members, cards, reviews)
+
+	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := newClient(b, srv)
+	if resp := c.logIn("owner", "owner-password"); resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("log in: %d", resp.StatusCode)
+	}
+	page := fmt.Sprintf("/groups/%d", g.ID)
+	if resp, body := c.get(page); resp.StatusCode != 200 || strings.Count(body, "<tr") < members {
+		b.Fatalf("group page: %d", resp.StatusCode)
+	}
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			if resp, _ := c.get(page); resp.StatusCode != 200 {
+				b.Fatal(resp.StatusCode)
+			}
+		}
+	})
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	b.Run("count", func(b *testing.B) {
+		for b.Loop() {
+			var n int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM reviews r JOIN group_members m ON m.user_id = r.user_id AND m.group_id = ?`, g.ID).Scan(&n); err != nil || n != reviews {
+				b.Fatalf("count: %d %v", n, err)
+			}
+		}
+	})
+}
+
+// seedGroup adds members-1 members to the group and writes reviews
+// review rows and the matching card states straight into the database,
+// spread over the last 60 days.
+func seedGroup(b *testing.B, path string, groupID int64, members, cards, reviews int) {
+	b.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	userIDs := []int64{1}
+	for i := 1; i < members; i++ {
+		r, err := tx.Exec(`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
+			fmt.Sprintf("m%02d", i), fmt.Sprintf("m%02d", i), now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, _ := r.LastInsertId()
+		userIDs = append(userIDs, id)
+		if _, err := tx.Exec(`INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)`, groupID, id, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var cardIDs []int64
+	rows, err := tx.Query(`SELECT c.id FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.group_id = ?`, groupID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		cardIDs = append(cardIDs, id)
+	}
+	rows.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	insReview, _ := tx.Prepare(`INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, phase, due, stability, difficulty,
+		interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, 2, ?, ?, ?, ?, '{}')`)
+	insState, _ := tx.Prepare(`INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, reps, lapses, last_review, version, updated_at)
+		VALUES (?, ?, 2, ?, ?, 5, ?, ?, ?, ?, ?) ON CONFLICT (user_id, card_id) DO UPDATE SET reps = reps + 1, version = version + 1,
+		lapses = lapses + excluded.lapses, last_review = MAX(last_review, excluded.last_review), due = MAX(due, excluded.due)`)
+	for i := 0; i < reviews; i++ {
+		u := userIDs[i%members]
+		card := cardIDs[rng.IntN(len(cardIDs))]
+		at := now - rng.Int64N(60*86400_000)
+		rating := 1 + rng.IntN(4)
+		lapse := 0
+		if rating == 1 {
+			lapse = 1
+		}
+		stab := 1 + rng.Float64()*30
+		due := at + int64(stab*86400_000)
+		if _, err := insReview.Exec(u, card, i, rating, at, 2, due, stab, 5.0, due-at); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := insState.Exec(u, card, due, stab, 1, lapse, at, i, now); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING`, u, (at-4*3600_000)/86400_000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,349 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/store"
+)
+
+// MaxDeckUpload is the largest deck a browser may upload.
+const MaxDeckUpload = 512 << 10
+
+// groupsPage lists the user's groups.
+type groupsPage struct {
+	layout
+	Groups []store.Group
+	Error  string
+}
+
+func (s *Server) handleGroups(c echo.Context) error {
+	gs, err := s.db.Groups(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "groups", &groupsPage{layout: s.layout(c, "Groups"), Groups: gs})
+}
+
+// handleCreateGroup creates a group owned by the user.
+func (s *Server) handleCreateGroup(c echo.Context) error {
+	g, err := s.db.CreateGroup(c.Request().Context(), currentUser(c), c.FormValue("name"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, fmt.Sprintf("/groups/%d", g.ID))
+}
+
+// groupPage is a group as one member sees it.
+type groupPage struct {
+	layout
+	Group      *store.Group
+	InviteURL  string
+	InviteNote string // when the link expires
+	ExamDate   string // YYYY-MM-DD in the viewer's zone
+	Decks      []store.DeckSummary
+	Report     *store.GroupReport
+	Upload     uploadResult
+}
+
+// uploadForm is what the upload form template needs.
+type uploadForm struct {
+	CSRF   string
+	Action string
+	Upload uploadResult
+}
+
+// UploadForm returns the group's deck upload form.
+func (p *groupPage) UploadForm() uploadForm {
+	return uploadForm{CSRF: p.CSRF, Action: fmt.Sprintf("/groups/%d/decks", p.Group.ID), Upload: p.Upload}
+}
+
+// UploadForm returns the private deck upload form.
+func (p *decksPage) UploadForm() uploadForm {
+	return uploadForm{CSRF: p.CSRF, Action: "/decks", Upload: p.Upload}
+}
+
+// uploadResult is the outcome of a deck upload, shown on the page.
+type uploadResult struct {
+	Problems []string // lint problems, as file:line: message
+	Error    string
+	Done     string // the import line
+	Markdown string // the pasted text, kept after an error
+}
+
+func parseGroupID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.Errorf(store.ENotFound, "Group not found.")
+	}
+	return id, nil
+}
+
+// groupPage loads everything the group page shows.
+func (s *Server) groupPage(c echo.Context, id int64) (*groupPage, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	g, err := s.db.Group(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &groupPage{layout: s.layout(c, g.Name), Group: g, InviteURL: c.Scheme() + "://" + c.Request().Host + "/join/" + g.InviteCode}
+	loc := u.Settings().Location
+	if g.InviteExpiresAt != nil {
+		p.InviteNote = "expires " + time.UnixMilli(*g.InviteExpiresAt).In(loc).Format("Mon 2 Jan 2006 15:04")
+	}
+	if g.ExamAt != nil {
+		p.ExamDate = time.UnixMilli(*g.ExamAt).In(loc).Format("2006-01-02")
+	}
+	if p.Decks, err = s.db.GroupDecks(ctx, u, id); err != nil {
+		return nil, err
+	}
+	if p.Report, err = s.db.GroupReport(ctx, u, id); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Server) handleGroup(c echo.Context) error {
+	id, err := parseGroupID(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.groupPage(c, id)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "group", p)
+}
+
+// handleGroupAction runs one owner or member action on a group, then goes
+// back to the group page (or the group list when the user left it).
+func (s *Server) handleGroupAction(c echo.Context) error {
+	id, err := parseGroupID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	member := func() (int64, error) {
+		m, err := strconv.ParseInt(c.FormValue("member"), 10, 64)
+		if err != nil {
+			return 0, store.Errorf(store.ENotFound, "Member not found.")
+		}
+		return m, nil
+	}
+	back := fmt.Sprintf("/groups/%d", id)
+	switch action := c.Param("action"); action {
+	case "invite":
+		days, _ := strconv.Atoi(c.FormValue("expires_days"))
+		if days < 0 || days > 365 {
+			return store.Errorf(store.EInvalid, "An invite link lasts 0 (no expiry) to 365 days.")
+		}
+		err = s.db.RotateInvite(ctx, u, id, time.Duration(days)*24*time.Hour)
+	case "role":
+		var m int64
+		if m, err = member(); err == nil {
+			err = s.db.SetRole(ctx, u, id, m, store.Role(c.FormValue("role")))
+		}
+	case "remove":
+		var m int64
+		if m, err = member(); err == nil {
+			err = s.db.RemoveMember(ctx, u, id, m)
+		}
+	case "leave":
+		err, back = s.db.LeaveGroup(ctx, u, id), "/groups"
+	case "delete":
+		err, back = s.db.DeleteGroup(ctx, u, id), "/groups"
+	case "exam":
+		var at time.Time
+		if v := strings.TrimSpace(c.FormValue("exam_date")); v != "" {
+			if at, err = time.ParseInLocation("2006-01-02", v, u.Settings().Location); err != nil {
+				return store.Errorf(store.EInvalid, "An exam date looks like 2027-03-01.")
+			}
+			at = at.Add(9 * time.Hour) // the morning of the exam
+		}
+		err = s.db.SetExamDate(ctx, u, id, at)
+	case "anonymous":
+		err = s.db.SetAnonymous(ctx, u, id, c.FormValue("anonymous") == "1")
+	default:
+		return store.Errorf(store.ENotFound, "Unknown group action %q.", action)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, back)
+}
+
+// readDeckUpload reads an uploaded deck: the multipart file field "deck",
+// or the pasted text field "markdown".
+func readDeckUpload(c echo.Context) (name string, src []byte, err error) {
+	if fh, ferr := c.FormFile("deck"); ferr == nil {
+		if fh.Size > MaxDeckUpload {
+			return "", nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("A deck may be at most %d KiB.", MaxDeckUpload>>10))
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return "", nil, err
+		}
+		defer f.Close()
+		src, err = io.ReadAll(io.LimitReader(f, MaxDeckUpload+1))
+		if err != nil {
+			return "", nil, err
+		}
+		name = fh.Filename
+	} else {
+		src, name = []byte(c.FormValue("markdown")), "pasted.md"
+	}
+	if len(src) > MaxDeckUpload {
+		return "", nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("A deck may be at most %d KiB.", MaxDeckUpload>>10))
+	}
+	if len(strings.TrimSpace(string(src))) == 0 {
+		return "", nil, store.Errorf(store.EInvalid, "Choose a deck file or paste a deck.")
+	}
+	return name, src, nil
+}
+
+// importUpload lints and imports an uploaded deck into a scope. Problems
+// come back in the result with their lines; nothing is imported then.
+func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadResult, int, error) {
+	var res uploadResult
+	name, src, err := readDeckUpload(c)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) || store.ErrorCode(err) == store.EInvalid {
+			res.Error = store.ErrorMessage(err)
+			if he != nil {
+				res.Error, _ = he.Message.(string)
+				return res, he.Code, nil
+			}
+			return res, http.StatusBadRequest, nil
+		}
+		return res, 0, err
+	}
+	if c.FormValue("markdown") != "" {
+		res.Markdown = string(src)
+	}
+	d, err := decks.Parse(name, src)
+	var list decks.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			res.Problems = append(res.Problems, e.Error())
+		}
+		return res, http.StatusUnprocessableEntity, nil
+	}
+	if err != nil {
+		return res, 0, err
+	}
+	r, err := s.db.ImportDeck(c.Request().Context(), d, opt)
+	if store.ErrorCode(err) == store.EConflict {
+		res.Error = store.ErrorMessage(err)
+		return res, http.StatusConflict, nil
+	}
+	if err != nil {
+		return res, 0, err
+	}
+	res.Done, res.Markdown = r.String(), ""
+	return res, http.StatusOK, nil
+}
+
+// handleGroupUpload adds or updates a deck of the group.
+func (s *Server) handleGroupUpload(c echo.Context) error {
+	id, err := parseGroupID(c)
+	if err != nil {
+		return err
+	}
+	opt, err := s.db.GroupUploadScope(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	res, status, err := s.importUpload(c, opt)
+	if err != nil {
+		return err
+	}
+	p, err := s.groupPage(c, id)
+	if err != nil {
+		return err
+	}
+	p.Upload = res
+	return s.render(c, status, "group", p)
+}
+
+// joinPage offers to join a group, or to sign up and join.
+type joinPage struct {
+	layout
+	Group    *store.Group
+	Code     string
+	Username string
+	Error    string
+}
+
+// handleJoin joins the group of an invite link when logged in; otherwise
+// it shows a sign-up form that creates the account and joins.
+func (s *Server) handleJoin(c echo.Context) error {
+	ctx := c.Request().Context()
+	code := c.Param("code")
+	if u := currentUser(c); u != nil {
+		g, err := s.db.JoinGroup(ctx, u, code)
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/groups/%d", g.ID))
+	}
+	g, err := s.db.GroupByInvite(ctx, code)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "join", &joinPage{layout: s.layout(c, "Join "+g.Name), Group: g, Code: code})
+}
+
+// handleJoinSignUp creates an account through an invite link and joins.
+func (s *Server) handleJoinSignUp(c echo.Context) error {
+	if currentUser(c) != nil {
+		return s.handleJoin(c)
+	}
+	ctx := c.Request().Context()
+	code := c.Param("code")
+	g, err := s.db.GroupByInvite(ctx, code)
+	if err != nil {
+		return err
+	}
+	p := &joinPage{layout: s.layout(c, "Join "+g.Name), Group: g, Code: code, Username: strings.TrimSpace(c.FormValue("username"))}
+	u, g, err := s.db.SignUpAndJoin(ctx, code, p.Username, c.FormValue("password"))
+	switch store.ErrorCode(err) {
+	case "":
+		return s.startSession(c, u, fmt.Sprintf("/groups/%d", g.ID))
+	case store.EInvalid, store.EConflict:
+		p.Error = store.ErrorMessage(err)
+		return s.render(c, statusOf[store.ErrorCode(err)], "join", p)
+	}
+	return err
+}
+
+// handleUploadPrivate adds or updates one of the user's private decks.
+func (s *Server) handleUploadPrivate(c echo.Context) error {
+	res, status, err := s.importUpload(c, store.ImportOptions{OwnerID: currentUser(c).ID})
+	if err != nil {
+		return err
+	}
+	ds, err := s.db.Decks(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "decks", &decksPage{layout: s.layout(c, "Decks"), Decks: ds, Upload: res})
+}
+
+// handlePause pauses or resumes a deck for the user.
+func (s *Server) handlePause(c echo.Context) error {
+	if err := s.db.SetPaused(c.Request().Context(), currentUser(c), c.Param("id"), c.FormValue("paused") == "1"); err != nil {
+		return err
+	}
+	return s.redirect(c, localPath(c.FormValue("back")))
+}

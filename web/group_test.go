@@ -1,0 +1,240 @@
+package web
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const groupDeckV1 = `---
+id: team-deck
+title: Team deck
+---
+## Traps
+### Which role pulls images?
+The task execution role.
+### Which role calls S3?
+The task role.
+`
+
+// postMultipart uploads a deck file as the multipart field "deck".
+func (c *client) postMultipart(path, filename, content string) (*http.Response, string) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("csrf", c.csrf)
+	fw, _ := w.CreateFormFile("deck", filename)
+	fw.Write([]byte(content))
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if m := csrfMeta.FindSubmatch(b.Bytes()); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp, b.String()
+}
+
+// groupWorld is a server with a group and one client per role.
+type groupWorld struct {
+	admin, owner, maint, member, outsider, anon *client
+	groupPath                                   string
+	invite                                      string
+	cardID                                      string
+	ids                                         map[string]string // username -> user id
+}
+
+func newGroupWorld(t *testing.T) *groupWorld {
+	srv, db, admin := startServer(t)
+	admin.get("/settings")
+	admin.post("/admin/signup", url.Values{"open": {"1"}})
+	w := &groupWorld{admin: admin, ids: map[string]string{}}
+	mk := func(name string) *client {
+		c := newClient(t, srv)
+		c.signUp(name, name+"-password")
+		return c
+	}
+	w.owner, w.maint, w.member, w.outsider = mk("owner"), mk("maint"), mk("member"), mk("outsider")
+	victim := mk("victim")
+	w.anon = newClient(t, srv)
+	w.anon.get("/login")
+
+	resp, _ := w.owner.post("/groups", url.Values{"name": {"Team"}})
+	w.groupPath = resp.Header.Get("Location")
+	if !regexp.MustCompile(`^/groups/\d+$`).MatchString(w.groupPath) {
+		t.Fatalf("create group: %d %q", resp.StatusCode, w.groupPath)
+	}
+	_, page := w.owner.get(w.groupPath)
+	m := regexp.MustCompile(`/join/([A-Za-z0-9_-]+)`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no invite link on the group page")
+	}
+	w.invite = "/join/" + m[1]
+	for _, c := range []*client{w.maint, w.member, victim} {
+		if resp, _ := c.get(w.invite); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != w.groupPath {
+			t.Fatalf("join: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	for _, name := range []string{"maint", "victim"} {
+		u, err := db.UserByName(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ids[name] = u
+	}
+	w.owner.get(w.groupPath)
+	if resp, _ := w.owner.post(w.groupPath+"/role", url.Values{"member": {w.ids["maint"]}, "role": {"maintainer"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("promote: %d", resp.StatusCode)
+	}
+	if resp, body := w.owner.post(w.groupPath+"/decks", url.Values{"markdown": {groupDeckV1}}); resp.StatusCode != 200 || !strings.Contains(body, "deck team-deck: 2 added") {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	_, body := w.member.get("/review?deck=team-deck")
+	w.cardID = cardID(body)
+	if w.cardID == "" {
+		t.Fatalf("member has no team card to review")
+	}
+	return w
+}
+
+// TestGroupAuthorization walks every group route as each role and checks
+// the status: a visitor is sent to log in, a non-member (the server admin
+// included) gets 404, a member gets 403 for what only owners or
+// maintainers may do.
+func TestGroupAuthorization(t *testing.T) {
+	w := newGroupWorld(t)
+	type want struct{ anon, outsider, admin, member, maint, owner int }
+	g := w.groupPath
+	routes := []struct {
+		name   string
+		method string
+		path   string
+		form   url.Values
+		want   want
+	}{
+		{"group page", "GET", g, nil, want{303, 404, 404, 200, 200, 200}},
+		{"group deck page", "GET", "/decks/team-deck", nil, want{303, 404, 404, 200, 200, 200}},
+		{"group card", "GET", "/review?card=" + w.cardID, nil, want{303, 404, 404, 200, 200, 200}},
+		{"rate a group card with a stale token", "POST", "/review/" + w.cardID, url.Values{"rating": {"3"}, "token": {"99"}}, want{401, 404, 404, 303, 303, 303}},
+		{"flag a group card", "POST", "/review/" + w.cardID + "/action", url.Values{"action": {"flag"}}, want{401, 404, 404, 303, 303, 303}},
+		{"upload a deck", "POST", g + "/decks", url.Values{"markdown": {groupDeckV1}}, want{401, 404, 404, 403, 200, 200}},
+		{"set the exam date", "POST", g + "/exam", url.Values{"exam_date": {"2027-01-15"}}, want{401, 404, 404, 403, 403, 303}},
+		{"replace the invite", "POST", g + "/invite", url.Values{"expires_days": {"7"}}, want{401, 404, 404, 403, 403, 303}},
+		{"change a role", "POST", g + "/role", url.Values{"member": {w.ids["victim"]}, "role": {"maintainer"}}, want{401, 404, 404, 403, 403, 303}},
+		{"appear anonymously", "POST", g + "/anonymous", url.Values{"anonymous": {"1"}}, want{401, 404, 404, 303, 303, 303}},
+		{"pause the group deck", "POST", "/decks/team-deck/pause", url.Values{"paused": {"1"}}, want{401, 404, 404, 303, 303, 303}},
+		{"unknown action", "POST", g + "/explode", nil, want{401, 404, 404, 404, 404, 404}},
+		{"remove a member", "POST", g + "/remove", url.Values{"member": {w.ids["victim"]}}, want{401, 404, 404, 403, 403, 303}},
+		{"leave", "POST", g + "/leave", nil, want{401, 404, 404, 303, 303, 400}},
+		{"delete", "POST", g + "/delete", nil, want{401, 404, 404, 404, 404, 303}}, // member and maintainer have left
+		{"group page after delete", "GET", g, nil, want{303, 404, 404, 404, 404, 404}},
+	}
+	for _, rt := range routes {
+		for _, role := range []struct {
+			name   string
+			c      *client
+			status int
+		}{
+			{"anonymous", w.anon, rt.want.anon}, {"non-member", w.outsider, rt.want.outsider}, {"admin", w.admin, rt.want.admin},
+			{"member", w.member, rt.want.member}, {"maintainer", w.maint, rt.want.maint}, {"owner", w.owner, rt.want.owner},
+		} {
+			role.c.get("/login") // refresh the client's CSRF token
+			if role.c != w.anon {
+				role.c.get("/groups")
+			}
+			var resp *http.Response
+			form := url.Values{}
+			for k, v := range rt.form {
+				form[k] = v
+			}
+			if rt.method == "GET" {
+				resp, _ = role.c.get(rt.path)
+			} else {
+				resp, _ = role.c.post(rt.path, form)
+			}
+			if resp.StatusCode != role.status {
+				t.Errorf("%s as %s: %s %s = %d, want %d", rt.name, role.name, rt.method, rt.path, resp.StatusCode, role.status)
+			}
+		}
+	}
+}
+
+func TestGroupUploadAndJoin(t *testing.T) {
+	w := newGroupWorld(t)
+	g := w.groupPath
+
+	// A broken deck: the page names the line, nothing changes.
+	broken := strings.Replace(groupDeckV1, "The task role.\n", "", 1) + "## Scenarios\n### Pick one\n- [ ] a\n- [ ] b\n"
+	resp, body := w.owner.postMultipart(g+"/decks", "team.md", broken)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "team.md:8: card has no back") ||
+		!strings.Contains(body, "team.md:10: scenario card has no correct option") {
+		t.Errorf("broken upload: %d\n%s", resp.StatusCode, body)
+	}
+	// The member rates a card; the fixed deck then updates without a reset.
+	_, page := w.member.get("/review?deck=team-deck")
+	if resp, _ := w.member.post("/review/"+cardID(page), url.Values{"rating": {"4"}, "token": {field(page, "token")}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("member rates: %d", resp.StatusCode)
+	}
+	fixed := strings.Replace(groupDeckV1, "The task role.", "The task role (for the app's own calls).", 1) + "### Which role fetches secrets?\nThe task execution role.\n"
+	resp, body = w.owner.postMultipart(g+"/decks", "team.md", fixed)
+	if resp.StatusCode != 200 || !strings.Contains(body, "deck team-deck: 1 added, 1 updated, 0 retired, 1 unchanged") {
+		t.Errorf("fixed upload: %d\n%s", resp.StatusCode, body)
+	}
+	if _, page := w.member.get("/decks/team-deck"); !strings.Contains(page, "review · due") {
+		t.Errorf("the member's progress was lost on re-upload")
+	}
+	// Too large: 413, nothing imported.
+	huge := groupDeckV1 + strings.Repeat("x", MaxDeckUpload)
+	if resp, _ := w.owner.postMultipart(g+"/decks", "huge.md", huge); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized deck: %d", resp.StatusCode)
+	}
+	if resp, _ := w.owner.postMultipart(g+"/decks", "huge.md", strings.Repeat("y", 2*MaxBodyBytes)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d", resp.StatusCode)
+	}
+	// A deck id another scope owns is refused.
+	if resp, body := w.outsider.post("/decks", url.Values{"markdown": {groupDeckV1}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already used") {
+		t.Errorf("private deck with the group's id: %d", resp.StatusCode)
+	}
+	// A private deck is its owner's alone.
+	private := "---\nid: outsider-notes\ntitle: Notes\n---\n### Mine?\nYes.\n"
+	if resp, body := w.outsider.post("/decks", url.Values{"markdown": {private}}); resp.StatusCode != 200 || !strings.Contains(body, "1 added") {
+		t.Errorf("private upload: %d", resp.StatusCode)
+	}
+	if resp, _ := w.member.get("/decks/outsider-notes"); resp.StatusCode != 404 {
+		t.Errorf("member sees the outsider's private deck: %d", resp.StatusCode)
+	}
+
+	// Sign-up is closed, but the invite link signs up and joins.
+	w.admin.get("/settings")
+	w.admin.post("/admin/signup", url.Values{"open": {"0"}})
+	newbie := newClient(t, w.anon.srv)
+	resp, body = newbie.get(w.invite)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Join Team") {
+		t.Fatalf("invite page: %d", resp.StatusCode)
+	}
+	resp, _ = newbie.post(w.invite, url.Values{"username": {"newbie"}, "password": {"newbie-password"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != g {
+		t.Fatalf("sign up through the invite: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := newbie.get(g); !strings.Contains(body, "newbie (you)") {
+		t.Errorf("the new member is not on the group page")
+	}
+	if resp, _ := newClient(t, w.anon.srv).get("/join/not-a-code"); resp.StatusCode != 404 {
+		t.Errorf("unknown invite: %d", resp.StatusCode)
+	}
+	// The owner sees the member's reviews in the summary.
+	_, body = w.owner.get(g)
+	if !regexp.MustCompile(`<td>member </td>\s*<td class="num">1</td>`).MatchString(body) {
+		t.Errorf("owner does not see the member's review:\n%s", body)
+	}
+}
