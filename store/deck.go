@@ -201,7 +201,7 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 		j := match[i]
 		if j < 0 {
 			if _, err := insert.ExecContext(ctx, deckID, c.Key, c.NoteKey, c.Explicit, c.Cloze, i, c.Section, c.Kind, c.Type,
-				c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, guid(d.ID, c.NoteKey), now, now); err != nil {
+				c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, guid(d.ID, c.NoteKey, c.Type), now, now); err != nil {
 				return err
 			}
 			res.Added++
@@ -244,10 +244,17 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 	return nil
 }
 
-// guid is a card's export id: a hash of the deck id and the note key the
-// card had when it was created, kept for good after that.
-func guid(deck, noteKey string) string {
-	sum := sha256.Sum256([]byte(deck + "\x00" + noteKey))
+// guid is a card's export id: a hash of the deck id, the note key the
+// card had when it was created and whether it is a cloze, kept for good
+// after that. Cloze cards of one note share it. The note kind is part of
+// it because Anki refuses to update a note whose type changed: a card
+// rewritten from basic to cloze gets a new id.
+func guid(deck, noteKey string, t decks.Type) string {
+	kind := "basic"
+	if t == decks.TypeCloze {
+		kind = "cloze"
+	}
+	sum := sha256.Sum256([]byte(deck + "\x00" + kind + "\x00" + noteKey))
 	return hex.EncodeToString(sum[:8])
 }
 
@@ -271,6 +278,20 @@ func (db *DB) DeckBySlug(ctx context.Context, u *User, slug string) (*Deck, erro
 	var d Deck
 	err := db.ro.GetContext(ctx, &d, `SELECT `+deckColumns+` FROM decks d WHERE d.slug = ? AND d.id IN (`+visibleDecks+`)`,
 		args([]any{slug}, visibleArgs(u.ID))...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "Deck %q not found.", slug)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get deck %q: %w", slug, err)
+	}
+	return &d, nil
+}
+
+// OperatorDeck returns any deck by id (slug), for the command line, which
+// acts as the server's operator; web requests use DeckBySlug.
+func (db *DB) OperatorDeck(ctx context.Context, slug string) (*Deck, error) {
+	var d Deck
+	err := db.ro.GetContext(ctx, &d, `SELECT `+deckColumns+` FROM decks d WHERE d.slug = ?`, slug)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENotFound, "Deck %q not found.", slug)
 	}

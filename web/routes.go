@@ -41,6 +41,7 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/decks", s.handleDecks)
 	user.POST("/decks", s.handleUploadPrivate)
 	user.GET("/decks/:id", s.handleDeck)
+	user.GET("/decks/:id/anki.csv", s.handleAnkiExport)
 	user.POST("/decks/:id/pause", s.handlePause)
 	user.GET("/review", s.handleReview)
 	user.POST("/review/undo", s.handleUndo)

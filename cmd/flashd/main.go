@@ -5,6 +5,7 @@
 //	flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
 //	flashd import   [--db FILE] PATH...
 //	flashd lint     PATH...
+//	flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
 //	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 //
 // Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
@@ -40,6 +41,7 @@ const usage = `usage:
   flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
   flashd import   [--db FILE] PATH...
   flashd lint     PATH...
+  flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
   flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`
 
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runImport(ctx, args, getenv, stdout, stderr)
 	case "lint":
 		return runLint(args, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "help":

@@ -205,3 +205,39 @@ func TestUserAdd(t *testing.T) {
 		t.Errorf("taken name: %v", err)
 	}
 }
+
+func TestExportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "flashd.db")
+	deck := writeFile(t, dir, "good.md", goodDeck+"### Picture?\n![diagram](https://example.com/d.png)\n")
+	if _, _, err := runCmd(t, "import", "--db", db, deck); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runCmd(t, "export", "--db", db, "--deck", "good")
+	if err != nil || !strings.HasPrefix(out, "#separator:tab\n") || strings.Count(out, "\tBasic\t") != 3 {
+		t.Errorf("export to stdout: err %v\n%s", err, out)
+	}
+	if !strings.Contains(errOut, "warning: deck good references images") {
+		t.Errorf("no media warning: %q", errOut)
+	}
+	file := filepath.Join(dir, "good.csv")
+	if _, _, err := runCmd(t, "export", "--db", db, "--deck", "good", "--format", "anki-csv", "-o", file); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != out {
+		t.Errorf("-o wrote something else than stdout")
+	}
+	for _, args := range [][]string{
+		{"export", "--db", db, "--deck", "nope"},
+		{"export", "--db", db, "--deck", "good", "--format", "apkg"},
+		{"export", "--db", db},
+		{"export", "--db", filepath.Join(dir, "missing.db"), "--deck", "good"},
+	} {
+		if _, _, err := runCmd(t, args...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("export created a database")
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/flashd/flashd/store"
+	"github.com/flashd/flashd/web"
+)
+
+// runExport writes a deck as an Anki CSV to stdout or to -o FILE.
+func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("export", getenv, stderr)
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	deckID := fs.String("deck", "", "id of the deck to export")
+	format := fs.String("format", "anki-csv", "output format (only anki-csv)")
+	out := fs.String("o", "", "write to this file instead of stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *deckID == "" || fs.NArg() > 0 {
+		return errors.New("usage: flashd export [--db FILE] --deck ID [--format anki-csv] [-o FILE]")
+	}
+	if *format != "anki-csv" {
+		return fmt.Errorf("unknown format %q: the only format is anki-csv", *format)
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("database %s: %w", *dbPath, err)
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d, err := db.OperatorDeck(ctx, *deckID)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	media, err := web.AnkiExport(ctx, db, d, &buf)
+	if err != nil {
+		return err
+	}
+	if media {
+		fmt.Fprintf(stderr, "warning: deck %s references images; an Anki CSV carries no media: copy the image files into Anki's collection.media folder\n", d.Slug)
+	}
+	if *out == "" {
+		_, err = stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "deck %s: %d cards written to %s\n", d.Slug, d.Cards, *out)
+	return nil
+}

@@ -1,0 +1,238 @@
+package anki
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/flashd/flashd/decks"
+)
+
+// Card is one flashd card as the exporter needs it; the caller maps its
+// stored cards to it.
+type Card struct {
+	// GUID is the stable export id of the card's note. The cards of one
+	// cloze note share a note, whose GUID is that of its first card in
+	// input order.
+	GUID string
+	// NoteKey is shared by the cards of one cloze note.
+	NoteKey string
+	// Cloze is the cloze number, 0 for a card that is not a cloze.
+	Cloze int
+	Type  decks.Type // basic, cloze or choice
+	Kind  decks.Kind // takeaway, trap, scenario or topic
+	// Section is the title of the card's section, such as "Key takeaways".
+	Section string
+	// FrontHTML, BackHTML and ClozeHTML are the sanitised HTML described
+	// on decks.Card.
+	FrontHTML, BackHTML, ClozeHTML string
+	// Options are the answers of a choice card, in order.
+	Options []decks.Option
+}
+
+// Deck is what is exported: a deck's title and tags and its cards in order.
+type Deck struct {
+	Title string
+	Tags  []string
+	Cards []Card
+}
+
+// Note is one row of the file, with every value as Anki will read it back
+// (fields already free of raw newlines, before quoting).
+type Note struct {
+	GUID     string
+	NoteType string    // NoteTypeBasic or NoteTypeCloze
+	Deck     string    // "flashd::<title>"
+	Fields   [2]string // Front and Back, or Text and Back Extra
+	Tags     []string  // no tag holds white space
+}
+
+// The note types the file uses: Anki's stock types.
+const (
+	NoteTypeBasic = "Basic" // fields Front, Back
+	NoteTypeCloze = "Cloze" // fields Text, Back Extra
+)
+
+// header is the block of file headers that opens every file; the column
+// numbers match the order in which Write puts a Note's values.
+const header = "#separator:tab\n" +
+	"#html:true\n" +
+	"#guid column:1\n" +
+	"#notetype column:2\n" +
+	"#deck column:3\n" +
+	"#tags column:6\n"
+
+// Notes turns a deck into Anki notes, in card order: one note for each
+// basic or choice card, and one for each cloze note (its cards grouped by
+// NoteKey, placed where its first card stands).
+func Notes(d Deck) []Note {
+	deck := deckName(d.Title)
+	var notes []Note
+	clozeAt := map[string]int{} // NoteKey -> index in notes
+	for _, c := range d.Cards {
+		n := Note{GUID: c.GUID, Deck: deck, Tags: noteTags(d.Tags, c)}
+		switch c.Type {
+		case decks.TypeCloze:
+			if i, ok := clozeAt[c.NoteKey]; ok {
+				// A sibling: the note exists; take its text if the
+				// first card lacked one.
+				if notes[i].Fields[0] == "" {
+					notes[i].Fields[0] = fieldHTML(c.ClozeHTML)
+				}
+				continue
+			}
+			clozeAt[c.NoteKey] = len(notes)
+			n.NoteType = NoteTypeCloze
+			n.Fields = [2]string{fieldHTML(c.ClozeHTML), ""}
+		case decks.TypeChoice:
+			n.NoteType = NoteTypeBasic
+			front, back := choiceHTML(c)
+			n.Fields = [2]string{fieldHTML(front), fieldHTML(back)}
+		default:
+			n.NoteType = NoteTypeBasic
+			n.Fields = [2]string{fieldHTML(c.FrontHTML), fieldHTML(c.BackHTML)}
+		}
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// Write writes the deck as an Anki text-import file: the file headers, then
+// one row per note of Notes(d). It fails, writing nothing, if a note has an
+// empty GUID or shares its GUID with another note, since Anki would then
+// add a duplicate or update the wrong note.
+func Write(w io.Writer, d Deck) error {
+	notes := Notes(d)
+	seen := make(map[string]bool, len(notes))
+	for i, n := range notes {
+		if strings.TrimSpace(n.GUID) == "" {
+			return fmt.Errorf("anki: note %d (%s) has no GUID", i+1, n.NoteType)
+		}
+		if seen[n.GUID] {
+			return fmt.Errorf("anki: GUID %q is used by more than one note", n.GUID)
+		}
+		seen[n.GUID] = true
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(header)
+	for _, n := range notes {
+		row := [6]string{n.GUID, n.NoteType, n.Deck, n.Fields[0], n.Fields[1], strings.Join(n.Tags, " ")}
+		for i, v := range row {
+			if i > 0 {
+				bw.WriteByte('\t')
+			}
+			bw.WriteString(quote(v))
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// imgSrc matches an <img> tag with a src attribute.
+var imgSrc = regexp.MustCompile(`(?i)<img\b[^>]*\ssrc\s*=`)
+
+// HasMedia reports whether any field of the deck references an image
+// (<img ... src=...>). A text-import file carries no media, so such images
+// must be copied into Anki's collection.media folder separately (remote
+// URLs only show while online).
+func HasMedia(d Deck) bool {
+	for _, c := range d.Cards {
+		if imgSrc.MatchString(c.FrontHTML) || imgSrc.MatchString(c.BackHTML) || imgSrc.MatchString(c.ClozeHTML) {
+			return true
+		}
+		for _, o := range c.Options {
+			if imgSrc.MatchString(o.HTML) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// choiceHTML renders a choice card as a Basic note: the question and its
+// lettered options on the front; the correct letters and options, then the
+// explanation, on the back.
+func choiceHTML(c Card) (front, back string) {
+	var f, b strings.Builder
+	f.WriteString(c.FrontHTML)
+	f.WriteString(`<ol type="A">`)
+	var right []string
+	for i, o := range c.Options {
+		f.WriteString("<li>" + o.HTML + "</li>")
+		if o.Correct {
+			right = append(right, "<b>"+optionLetter(i)+"</b>. "+o.HTML)
+		}
+	}
+	f.WriteString("</ol>")
+	label := "Answer: "
+	if len(right) > 1 {
+		label = "Answers: "
+	}
+	b.WriteString("<p>" + label + strings.Join(right, "<br>") + "</p>")
+	b.WriteString(c.BackHTML)
+	return f.String(), b.String()
+}
+
+// optionLetter is the letter <ol type="A"> shows for option i (from 0):
+// A to Z, then AA, AB, ... as browsers count.
+func optionLetter(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('A'+(i-1)%26)) + s
+	}
+	return s
+}
+
+// deckName is the Anki deck of a deck title: one level under "flashd".
+// "::" (Anki's deck separator) in the title is folded to ":", and tabs and
+// line breaks become spaces.
+func deckName(title string) string {
+	t := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r', '\v', '\f':
+			return ' '
+		}
+		return r
+	}, title)
+	for strings.Contains(t, "::") {
+		t = strings.ReplaceAll(t, "::", ":")
+	}
+	// Anki trims the components of a deck name; do the same so that the
+	// name in the file is the name Anki shows.
+	t = strings.TrimSpace(t)
+	if t == "" || t == ":" {
+		t = "Untitled"
+	}
+	return "flashd::" + t
+}
+
+// noteTags is the tags of a card's note: the deck's tags, the card kind
+// and "section::<section>".
+func noteTags(deckTags []string, c Card) []string {
+	tags := append([]string{}, deckTags...)
+	tags = append(tags, string(c.Kind))
+	if strings.TrimSpace(c.Section) != "" {
+		tags = append(tags, "section::"+strings.TrimSpace(c.Section))
+	}
+	return cleanTags(tags)
+}
+
+// cleanTags makes tags safe for Anki's space-separated tags column: white
+// space inside a tag becomes "_", surrounding white space and empty tags are
+// dropped, and so are repeats (Anki compares tags case-insensitively; the
+// first spelling wins).
+func cleanTags(tags []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.Join(strings.Fields(t), "_")
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		seen[strings.ToLower(t)] = true
+		out = append(out, t)
+	}
+	return out
+}
