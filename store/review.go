@@ -399,9 +399,9 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 		}
 		after.Version++
 		prev, _ := json.Marshal(before)
-		res, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, phase, due,
-			stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, cardID, before.Version, int(r), now.UnixMilli(), before.Phase, after.Phase, after.Due,
+		res, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
+			phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, cardID, before.Version, int(r), now.UnixMilli(), before.Phase, before.ScheduledDays, after.Phase, after.Due,
 			after.Stability, after.Difficulty, after.Due-now.UnixMilli(), string(prev))
 		if err != nil {
 			return err

@@ -164,3 +164,132 @@ func seedGroup(b *testing.B, path string, groupID int64, members, cards, reviews
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkStats serves the full statistics page of one learner holding
+// 200,000 reviews over two years, in a database of 1,000,000 reviews, next
+// to a plain indexed count of that learner's reviews in the same run.
+// "page-plain-index" serves the page again after swapping the covering
+// index of the review log for a plain (user_id, reviewed_at) one: the
+// before and after of that index.
+func BenchmarkStats(b *testing.B) {
+	const (
+		users   = 20
+		cards   = 400
+		reviews = 1_000_000
+		mine    = 200_000
+	)
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "flashd.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateUser(ctx, "learner", "learner-password", false, store.SignUpByAdmin); err != nil {
+		b.Fatal(err)
+	}
+	var md strings.Builder
+	md.WriteString("---\nid: bench\ntitle: Bench\n---\n")
+	for i := 0; i < cards; i++ {
+		fmt.Fprintf(&md, "### Question %d?\nAnswer %d.\n", i, i)
+	}
+	d, err := decks.Parse("bench.md", []byte(md.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ImportDeck(ctx, d, store.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	seedReviews(b, path, users, cards, reviews, mine)
+
+	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := newClient(b, srv)
+	if resp := c.logIn("learner", "learner-password"); resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("log in: %d", resp.StatusCode)
+	}
+	page := func(b *testing.B) {
+		for b.Loop() {
+			if resp, _ := c.get("/stats"); resp.StatusCode != 200 {
+				b.Fatal(resp.StatusCode)
+			}
+		}
+	}
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	b.Run("page", page)
+	b.Run("count", func(b *testing.B) {
+		for b.Loop() {
+			var n int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM reviews WHERE user_id = 1`).Scan(&n); err != nil || n != mine {
+				b.Fatalf("count: %d %v", n, err)
+			}
+		}
+	})
+	if _, err := raw.Exec(`DROP INDEX reviews_user_time_stats; CREATE INDEX reviews_user_time ON reviews (user_id, reviewed_at)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("page-plain-index", page)
+}
+
+// seedReviews writes reviews rows: mine of them for user 1 over the last
+// two years, the rest for users-1 other users; plus the card states and
+// study days they imply.
+func seedReviews(b *testing.B, path string, users, cards, reviews, mine int) {
+	b.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(OFF)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	userIDs := []int64{1}
+	for i := 1; i < users; i++ {
+		r, err := tx.Exec(`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
+			fmt.Sprintf("u%02d", i), fmt.Sprintf("u%02d", i), now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, _ := r.LastInsertId()
+		userIDs = append(userIDs, id)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	insReview, _ := tx.Prepare(`INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days, phase, due,
+		stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, 2, ?, ?, 5, ?, '{}')`)
+	const span = 2 * 365 * 86400_000
+	for i := 0; i < reviews; i++ {
+		u := userIDs[0]
+		if i >= mine {
+			u = userIDs[1+i%(users-1)]
+		}
+		card := int64(1 + rng.IntN(cards))
+		at := now - rng.Int64N(span)
+		stab := 1 + rng.Float64()*60
+		due := at + int64(stab*86400_000)
+		if _, err := insReview.Exec(u, card, i, 1+rng.IntN(4), at, rng.IntN(4), rng.IntN(60), due, stab, due-at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// One state per (user, card) and the study days, derived in SQL.
+	if _, err := tx.Exec(`INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, reps, lapses, last_review, version, updated_at)
+		SELECT user_id, card_id, 2, MAX(due), 10, 5, COUNT(*), SUM(rating = 1), MAX(reviewed_at), COUNT(*), ? FROM reviews GROUP BY user_id, card_id`, now); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO study_days (user_id, day) SELECT DISTINCT user_id, (reviewed_at - 14400000) / 86400000 FROM reviews`); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -213,6 +213,23 @@ func TestBrowserReview(t *testing.T) {
 			attr(`#review article`, "data-card", &undone),
 			noReload(),
 			screenshot("6-undone")),
+		step("i opens the card's info",
+			chromedp.KeyEvent("i"),
+			waitText("h1", "Card info"),
+			chromedp.WaitVisible(css(`table.history`)),
+			waitText("table.history", "(undone)")),
+		step("the stats page draws its charts",
+			chromedp.Navigate(srv.URL+"/stats"),
+			chromedp.WaitVisible(css(`svg.heatmap rect.today`)),
+			chromedp.WaitVisible(css(`#reviews rect.bar-new`)),
+			chromedp.WaitVisible(css(`#forecast rect.bar`)),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			mark(),
+			screenshot("7-stats"),
+			chromedp.Click(css(`#reviews-chart .ranges a[href*="days=90"]`)),
+			waitText("#reviews-chart h2 + p a.current", "90 days"),
+			chromedp.WaitVisible(css(`#reviews rect.bar-new`)),
+			noReload()),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)

@@ -33,6 +33,9 @@ func parsePages(as *assets) (*pages, error) {
 		"trusted":     trusted,
 		"leechLapses": func() int { return srs.LeechLapses },
 		"percent":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"ranges":      func() []int { return []int{30, 90, 365} },
+		"interval":    formatInterval,
+		"phaseName":   func(p srs.Phase) string { return strings.ToLower(p.String()) },
 		"actionArgs": func(p *reviewPane, action, label, key string) any {
 			return struct {
 				Pane               *reviewPane

@@ -48,6 +48,8 @@ func (s *Server) routes() *echo.Echo {
 	user.POST("/review/:card", s.handleRate)
 	user.POST("/review/:card/action", s.handleCardAction)
 	user.GET("/leeches", s.handleLeeches)
+	user.GET("/stats", s.handleStats)
+	user.GET("/cards/:id", s.handleCardInfo)
 	user.GET("/settings", s.handleSettings)
 	user.POST("/settings", s.handleSettingsSave)
 	user.POST("/admin/signup", s.handleOpenSignUp)
