@@ -147,7 +147,12 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 				return err
 			}
 		}
-		return importCards(ctx, tx, deck.ID, d, now, &res)
+		if err := importCards(ctx, tx, deck.ID, d, now, &res); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE decks SET active_cards = (SELECT COUNT(*) FROM cards c WHERE c.deck_id = ? AND c.retired_at IS NULL)
+			WHERE id = ?`, deck.ID, deck.ID)
+		return err
 	})
 	if ErrorCode(err) == EConflict {
 		return ImportResult{}, err
@@ -259,7 +264,7 @@ func guid(deck, noteKey string, t decks.Type) string {
 }
 
 const deckColumns = `d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.group_id, d.owner_id, d.created_at, d.updated_at,
-	(SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL) AS cards`
+	d.active_cards AS cards`
 
 // Decks lists the decks a user may see, with their numbers of active
 // cards, by title.

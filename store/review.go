@@ -173,7 +173,7 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 	nowMS, dayStart, dayEnd := now.UnixMilli(), set.DayStart(now).UnixMilli(), set.NextDayStart(now).UnixMilli()
 	fsql, fargs := filterSQL(f)
 
-	newDone, reviewsDone, err := doneToday(ctx, db.ro, u.ID, dayStart)
+	newDone, reviewsDone, err := doneToday(ctx, db.rq, u.ID, dayStart)
 	if err != nil {
 		return nil, fmt.Errorf("count today's reviews: %w", err)
 	}
@@ -182,47 +182,75 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 
 	var q Queue
 	aheadMS := nowMS + srs.LearnAhead.Milliseconds()
-	// Each count reads only what it needs: learning and review cards come
-	// from the user's states through their (user_id, phase, due) index,
-	// and the review and new counts stop at the daily limit, so the cost
-	// does not grow with the size of the decks.
-	count := func(cond string, limit int, condArgs ...any) (int, error) {
-		var n int
-		err := db.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM cards c `+stateJoin+`
-			WHERE `+studyCards+` AND `+available+` AND `+fsql+` AND `+cond+` LIMIT ?)`,
-			args([]any{u.ID}, studyArgs(u.ID), []any{nowMS}, fargs, condArgs, []any{limit})...)
-		return n, err
+	// Learning and review cards are read from the user's states through
+	// their (user_id, phase, due) index; new cards from the cards in deck
+	// order. The review and new counts stop at the daily limit, so the
+	// cost of a step does not grow with the size of the decks.
+	const (
+		statesFrom    = `FROM card_states s JOIN cards c ON c.id = s.card_id `
+		statesFromAll = statesFrom + `JOIN decks d ON d.id = c.deck_id `
+		cardsFromAll  = `FROM cards c JOIN decks d ON d.id = c.deck_id ` + stateJoin
+	)
+	scheduledWhere := func(cond string) string {
+		return `WHERE s.user_id = ? AND ` + cond + ` AND s.suspended = 0 AND s.buried_until <= ? AND ` + studyCards + ` AND ` + fsql
 	}
-	const noLimit = 1 << 30
+	scheduledArgs := func(condArgs ...any) []any {
+		return args([]any{u.ID}, condArgs, []any{nowMS}, studyArgs(u.ID), fargs)
+	}
+	newWhere := ` WHERE COALESCE(s.phase, 0) = 0 AND ` + available + ` AND ` + studyCards + ` AND ` + fsql
+	newArgs := args([]any{u.ID, nowMS}, studyArgs(u.ID), fargs)
+
 	var learningNow int
-	if learningNow, err = count(`s.phase IN (1, 3) AND s.due <= ?`, noLimit, nowMS); err != nil {
+	err = db.rq.QueryRowxContext(ctx, `SELECT COALESCE(SUM(CASE WHEN s.due <= ? THEN 1 ELSE 0 END), 0), COUNT(*) `+
+		statesFrom+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`), args([]any{nowMS}, scheduledArgs(aheadMS))...).Scan(&learningNow, &q.Counts.Learning)
+	if err != nil {
 		return nil, fmt.Errorf("count learning cards: %w", err)
 	}
-	if q.Counts.Learning, err = count(`s.phase IN (1, 3) AND s.due <= ?`, noLimit, aheadMS); err != nil {
-		return nil, fmt.Errorf("count learning cards: %w", err)
-	}
-	if q.Counts.Review, err = count(`s.phase = 2 AND s.due < ?`, reviewsLeft, dayEnd); err != nil {
+	if err := sqlx.GetContext(ctx, db.rq, &q.Counts.Review, `SELECT COUNT(*) FROM (SELECT 1 `+statesFrom+scheduledWhere(`s.phase = 2 AND s.due < ?`)+` LIMIT ?)`,
+		args(scheduledArgs(dayEnd), []any{reviewsLeft})...); err != nil {
 		return nil, fmt.Errorf("count due cards: %w", err)
 	}
-	if q.Counts.New, err = count(`COALESCE(s.phase, 0) = 0`, newLeft); err != nil {
+	// New cards are the cards to study minus those the user has a
+	// non-new (or hidden) state for: two index counts, rather than probing
+	// the user's state of every card.
+	var cardCount, notNew int
+	if f.Kind == "" {
+		// Without a kind filter the decks' own counts of active cards do.
+		deckCond, deckArgs := "", []any(nil)
+		if f.Deck != "" {
+			deckCond, deckArgs = ` AND d.slug = ?`, []any{f.Deck}
+		}
+		err = sqlx.GetContext(ctx, db.rq, &cardCount, `SELECT COALESCE(SUM(d.active_cards), 0) FROM decks d
+			WHERE d.id IN (`+visibleDecks+`) AND d.id NOT IN (SELECT p.deck_id FROM deck_pauses p WHERE p.user_id = ?)`+deckCond,
+			args(studyArgs(u.ID), deckArgs)...)
+	} else {
+		err = sqlx.GetContext(ctx, db.rq, &cardCount, `SELECT COUNT(*) FROM cards c WHERE `+studyCards+` AND `+fsql,
+			args(studyArgs(u.ID), fargs)...)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("count new cards: %w", err)
 	}
+	if err := sqlx.GetContext(ctx, db.rq, &notNew, `SELECT COUNT(*) `+statesFrom+`WHERE s.user_id = ?
+		AND NOT (s.phase = 0 AND s.suspended = 0 AND s.buried_until <= ?) AND `+studyCards+` AND `+fsql,
+		args([]any{u.ID, nowMS}, studyArgs(u.ID), fargs)...); err != nil {
+		return nil, fmt.Errorf("count new cards: %w", err)
+	}
+	q.Counts.New = min(cardCount-notNew, newLeft)
 
-	var order string
+	pick := `SELECT ` + cardColumnsC + `, d.slug AS deck_slug, d.title AS deck_title `
+	var query string
+	var qargs []any
 	switch {
 	case learningNow > 0:
-		order = `s.phase IN (1, 3) AND s.due <= ? ORDER BY s.due, c.id`
-		fargs = append(fargs, nowMS)
+		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(nowMS)
 	case q.Counts.Review > 0:
-		order = `s.phase = 2 AND s.due < ? ORDER BY s.due, c.id`
-		fargs = append(fargs, dayEnd)
+		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase = 2 AND s.due < ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(dayEnd)
 	case q.Counts.New > 0:
-		order = `COALESCE(s.phase, 0) = 0 ORDER BY c.deck_id, c.position`
+		query, qargs = pick+cardsFromAll+newWhere+` ORDER BY c.deck_id, c.position LIMIT 1`, newArgs
 	case q.Counts.Learning > 0:
 		// Nothing else left: learning cards due within srs.LearnAhead
 		// come early, as in Anki.
-		order = `s.phase IN (1, 3) AND s.due <= ? ORDER BY s.due, c.id`
-		fargs = append(fargs, aheadMS)
+		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(aheadMS)
 	default:
 		next, err := db.nextDue(ctx, u, fsql, fargs, dayEnd, newLeft == 0, reviewsLeft == 0)
 		if err != nil {
@@ -231,10 +259,7 @@ func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 		q.NextDue = next
 		return &q, nil
 	}
-	rc, err := db.reviewCard(ctx, db.ro, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
-		FROM cards c JOIN decks d ON d.id = c.deck_id `+stateJoin+`
-		WHERE `+studyCards+` AND `+available+` AND `+fsql+` AND `+order+` LIMIT 1`,
-		args([]any{u.ID}, studyArgs(u.ID), []any{nowMS}, fargs)...)
+	rc, err := db.reviewCard(ctx, db.rq, u.ID, query, qargs...)
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +304,9 @@ func (db *DB) nextDue(ctx context.Context, u *User, fsql string, fargs []any, da
 	return time.UnixMilli(next).UTC(), nil
 }
 
+// cardColumnsC is cardColumns qualified with the alias c.
+var cardColumnsC = prefixed("c", cardColumns)
+
 // prefixed qualifies a column list with a table alias.
 func prefixed(alias, cols string) string {
 	fields := strings.Split(cols, ",")
@@ -308,8 +336,7 @@ func (db *DB) reviewCard(ctx context.Context, q sqlx.QueryerContext, userID int6
 // loadState returns a user's state of a card, the zero state if none.
 func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (CardState, error) {
 	var st CardState
-	err := sqlx.GetContext(ctx, q, &st, `SELECT phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
-		remaining_steps, suspended, buried_until, flagged, version FROM card_states WHERE user_id = ? AND card_id = ?`, userID, cardID)
+	err := sqlx.GetContext(ctx, q, &st, loadStateSQL, userID, cardID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return CardState{}, nil
 	}
@@ -322,14 +349,35 @@ func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64)
 // ReviewCardByID returns a card the user may study, with the user's state
 // of it, or ENotFound.
 func (db *DB) ReviewCardByID(ctx context.Context, u *User, cardID int64) (*ReviewCard, error) {
-	return db.reviewCard(ctx, db.ro, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
+	return db.reviewCard(ctx, db.rq, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
 		FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.id = ? AND `+visibleCards, args([]any{cardID}, visibleArgs(u.ID))...)
 }
+
+// The statements a rating runs inside its write transaction; store.Open
+// prepares them (see stmtCache.warm).
+const (
+	loadStateSQL = `SELECT phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
+		remaining_steps, suspended, buried_until, flagged, version FROM card_states WHERE user_id = ? AND card_id = ?`
+	checkVisibleSQL = `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND ` + visibleCards
+	saveStateSQL    = `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
+		last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
+		difficulty = excluded.difficulty, scheduled_days = excluded.scheduled_days, reps = excluded.reps, lapses = excluded.lapses,
+		last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
+		buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`
+	insertReviewSQL = `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
+		phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertStudyDaySQL = `INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT (user_id, day) DO NOTHING`
+)
+
+// writeStatements are prepared on the writer connection at Open.
+var writeStatements = []string{loadStateSQL, checkVisibleSQL, saveStateSQL, insertReviewSQL, insertStudyDaySQL}
 
 // checkVisible returns ENotFound unless the user may study the card.
 func checkVisible(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) error {
 	var n int
-	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND `+visibleCards, args([]any{cardID}, visibleArgs(userID))...); err != nil {
+	if err := sqlx.GetContext(ctx, q, &n, checkVisibleSQL, args([]any{cardID}, visibleArgs(userID))...); err != nil {
 		return err
 	}
 	if n == 0 {
@@ -339,14 +387,8 @@ func checkVisible(ctx context.Context, q sqlx.QueryerContext, userID, cardID int
 }
 
 // saveState writes a user's state of a card, bumping its version.
-func saveState(ctx context.Context, tx *sqlx.Tx, userID, cardID int64, st CardState, now int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
-		last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
-		difficulty = excluded.difficulty, scheduled_days = excluded.scheduled_days, reps = excluded.reps, lapses = excluded.lapses,
-		last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
-		buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`,
+func saveState(ctx context.Context, tx sqlx.ExecerContext, userID, cardID int64, st CardState, now int64) error {
+	_, err := tx.ExecContext(ctx, saveStateSQL,
 		userID, cardID, st.Phase, st.Due, st.Stability, st.Difficulty, st.ScheduledDays, st.Reps, st.Lapses,
 		st.LastReview, st.RemainingSteps, st.Suspended, st.BuriedUntil, st.Flagged, st.Version+1, now)
 	return err
@@ -373,10 +415,10 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 	}
 	var out *Rating
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
-		if err := checkVisible(ctx, tx, u.ID, cardID); err != nil {
+		if err := checkVisible(ctx, db.tq(tx), u.ID, cardID); err != nil {
 			return err
 		}
-		before, err := loadState(ctx, tx, u.ID, cardID)
+		before, err := loadState(ctx, db.tq(tx), u.ID, cardID)
 		if err != nil {
 			return err
 		}
@@ -394,20 +436,19 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 			// Leeches are flagged so they can be found and rewritten.
 			after.Flagged = true
 		}
-		if err := saveState(ctx, tx, u.ID, cardID, after, now.UnixMilli()); err != nil {
+		if err := saveState(ctx, db.tq(tx), u.ID, cardID, after, now.UnixMilli()); err != nil {
 			return err
 		}
 		after.Version++
 		prev, _ := json.Marshal(before)
-		res, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
-			phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		res, err := db.tq(tx).ExecContext(ctx, insertReviewSQL,
 			u.ID, cardID, before.Version, int(r), now.UnixMilli(), before.Phase, before.ScheduledDays, after.Phase, after.Due,
 			after.Stability, after.Difficulty, after.Due-now.UnixMilli(), string(prev))
 		if err != nil {
 			return err
 		}
 		id, _ := res.LastInsertId()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT (user_id, day) DO NOTHING`,
+		if _, err := db.tq(tx).ExecContext(ctx, insertStudyDaySQL,
 			u.ID, u.Settings().DayNumber(now)); err != nil {
 			return err
 		}
@@ -427,7 +468,7 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 // undone, or 0.
 func (db *DB) LastReview(ctx context.Context, u *User) (int64, error) {
 	var id sql.NullInt64
-	err := db.ro.GetContext(ctx, &id, `SELECT MAX(id) FROM reviews WHERE user_id = ? AND undone_at IS NULL`, u.ID)
+	err := sqlx.GetContext(ctx, db.rq, &id, `SELECT MAX(id) FROM reviews WHERE user_id = ? AND undone_at IS NULL`, u.ID)
 	if err != nil {
 		return 0, fmt.Errorf("last review: %w", err)
 	}
@@ -459,7 +500,7 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		if err := json.Unmarshal([]byte(last.Before), &before); err != nil {
 			return fmt.Errorf("decode review %d: %w", last.ID, err)
 		}
-		current, err := loadState(ctx, tx, u.ID, last.CardID)
+		current, err := loadState(ctx, db.tq(tx), u.ID, last.CardID)
 		if err != nil {
 			return err
 		}
@@ -467,7 +508,7 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		before.Suspended, before.BuriedUntil, before.Version = current.Suspended, current.BuriedUntil, current.Version
 		before.Flagged = current.Flagged && (before.Leech() || !current.Leech())
 		now := db.now()
-		if err := saveState(ctx, tx, u.ID, last.CardID, before, now); err != nil {
+		if err := saveState(ctx, db.tq(tx), u.ID, last.CardID, before, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reviews SET undone_at = ? WHERE id = ?`, now, last.ID); err != nil {
@@ -513,10 +554,10 @@ const (
 // Act applies a card action for a user.
 func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) error {
 	return db.write(ctx, func(tx *sqlx.Tx) error {
-		if err := checkVisible(ctx, tx, u.ID, cardID); err != nil {
+		if err := checkVisible(ctx, db.tq(tx), u.ID, cardID); err != nil {
 			return err
 		}
-		st, err := loadState(ctx, tx, u.ID, cardID)
+		st, err := loadState(ctx, db.tq(tx), u.ID, cardID)
 		if err != nil {
 			return err
 		}
@@ -534,7 +575,7 @@ func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) erro
 		default:
 			return Errorf(EInvalid, "Unknown card action %q.", a)
 		}
-		return saveState(ctx, tx, u.ID, cardID, st, db.now())
+		return saveState(ctx, db.tq(tx), u.ID, cardID, st, db.now())
 	})
 }
 
@@ -566,7 +607,7 @@ func (db *DB) Leeches(ctx context.Context, u *User) ([]Leech, error) {
 // CountReviews counts the review rows of a user, undone ones included.
 func (db *DB) CountReviews(ctx context.Context, username string) (int, error) {
 	var n int
-	err := db.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM reviews r JOIN users u ON u.id = r.user_id WHERE u.username_key = ?`, strings.ToLower(username))
+	err := sqlx.GetContext(ctx, db.rq, &n, `SELECT COUNT(*) FROM reviews r JOIN users u ON u.id = r.user_id WHERE u.username_key = ?`, strings.ToLower(username))
 	return n, err
 }
 
@@ -611,4 +652,37 @@ func (db *DB) CardStates(ctx context.Context, u *User, deckID int64) (map[int64]
 		states[row.CardID] = row.CardState
 	}
 	return states, rows.Err()
+}
+
+// ReviewKey names one applied rating: the card state version it was given
+// for is unique per user and card.
+type ReviewKey struct {
+	UserID  int64
+	CardID  int64
+	Version string
+}
+
+// ReviewVersions counts the review rows of the given users by ReviewKey,
+// undone ones included (a load tool compares them with what it was told).
+func (db *DB) ReviewVersions(ctx context.Context, userIDs []int64) (map[ReviewKey]int, error) {
+	out := map[ReviewKey]int{}
+	for _, id := range userIDs {
+		rows, err := db.ro.QueryContext(ctx, `SELECT card_id, version FROM reviews WHERE user_id = ?`, id)
+		if err != nil {
+			return nil, fmt.Errorf("review versions: %w", err)
+		}
+		for rows.Next() {
+			var card, version int64
+			if err := rows.Scan(&card, &version); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[ReviewKey{id, card, fmt.Sprint(version)}]++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -34,9 +35,17 @@ type DB struct {
 	ro   *sqlx.DB // read-only connections
 	path string
 
+	rq      cached     // cached statements on ro, for hot reads
+	rwStmts *stmtCache // cached statements on rw, for hot writes (see tq)
+
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
+
+// DSN returns the data source name store.Open uses for path, with
+// flashd's per-connection settings, for tools that measure raw SQLite on
+// the same terms.
+func DSN(path string, readOnly bool) string { return dsn(path, readOnly) }
 
 // dsn builds a DSN for path with flashd's per-connection settings.
 func dsn(path string, readOnly bool) string {
@@ -76,11 +85,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	ro.SetMaxOpenConns(n)
 	ro.SetMaxIdleConns(n)
 	db.ro = ro
+	db.rq = cached{c: newStmtCache(ro)}
+	db.rwStmts = newStmtCache(rw)
+	if err := db.rwStmts.warm(ctx, writeStatements...); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare statements: %w", err)
+	}
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.rq.c.close()
+	db.rwStmts.close()
 	err := db.ro.Close()
 	if err2 := db.rw.Close(); err == nil {
 		err = err2
@@ -156,3 +173,37 @@ func rowsAffected(res sql.Result) int64 {
 
 // timeMS converts Unix milliseconds to a UTC time.
 func timeMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// Backup writes a consistent copy of the database to path (which must not
+// exist) with VACUUM INTO, while other connections and processes go on
+// reading and writing: the copy is the database as of the moment the
+// backup's read transaction began. It checks the copy's integrity.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup %s: the file exists", path)
+	}
+	if _, err := db.ro.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	cp, err := sqlx.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	var result string
+	if err := cp.GetContext(ctx, &result, `PRAGMA integrity_check`); err != nil {
+		return fmt.Errorf("check backup %s: %w", path, err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("backup %s failed its integrity check: %s", path, result)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its verdict
+// ("ok" when the file is sound).
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var result string
+	err := db.ro.GetContext(ctx, &result, `PRAGMA integrity_check`)
+	return result, err
+}

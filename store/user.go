@@ -169,7 +169,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*Use
 // UserByID returns a user, or ENotFound.
 func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
-	err := db.ro.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	err := sqlx.GetContext(ctx, db.rq, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENotFound, "User not found.")
 	}
@@ -234,7 +234,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}
 	var s Session
-	err := db.ro.GetContext(ctx, &s, `SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?`, hashToken(token))
+	err := sqlx.GetContext(ctx, db.rq, &s, `SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?`, hashToken(token))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}

@@ -7,6 +7,7 @@
 //	flashd lint     PATH...
 //	flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
 //	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
+//	flashd backup   [--db FILE] OUT
 //
 // Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
 package main
@@ -43,6 +44,7 @@ const usage = `usage:
   flashd lint     PATH...
   flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
   flashd user add [--db FILE] [--admin] NAME   (password on stdin)
+  flashd backup   [--db FILE] OUT
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`
 
 // run is the whole program, with its surroundings passed in so tests can
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLint(args, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "help":

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/flashd/flashd/decks"
@@ -25,6 +26,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlags("serve", getenv, stderr)
 	addr := fs.envString("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	pprofAddr := fs.envString("pprof", "", "serve Go's profiler on this address (loopback only; off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,6 +34,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			return err
+		}
+	}
 
 	db, err := store.Open(ctx, *dbPath)
 	if err != nil {
@@ -87,5 +94,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// servePprof serves net/http/pprof on a loopback address, for finding
+// where a busy server spends its time.
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("--pprof %q: give a loopback address such as 127.0.0.1:6060", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "addr", ln.Addr().String())
+	go http.Serve(ln, mux)
 	return nil
 }
