@@ -38,6 +38,10 @@ type DB struct {
 	rq      cached     // cached statements on ro, for hot reads
 	rwStmts *stmtCache // cached statements on rw, for hot writes (see tq)
 
+	checkpoints     *sqlx.DB // the checkpointer's own connection
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
+
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -58,6 +62,10 @@ func dsn(path string, readOnly bool) string {
 	}
 	if readOnly {
 		q = append(q, "_pragma=query_only(1)")
+	} else {
+		// The writer never checkpoints on commit: a background goroutine
+		// does (see checkpointer), so no rating waits for one.
+		q = append(q, "_pragma=wal_autocheckpoint(0)")
 	}
 	return "file:" + path + "?" + strings.Join(q, "&")
 }
@@ -91,13 +99,61 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
+	if err := db.startCheckpointer(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
-// Close closes both pools.
+// CheckpointEvery is how often the WAL is copied back into the database
+// file, off the request path.
+const CheckpointEvery = time.Second
+
+// startCheckpointer runs PASSIVE WAL checkpoints on a connection of their
+// own: they copy committed pages into the database file without blocking
+// readers or the writer.
+func (db *DB) startCheckpointer() error {
+	cp, err := sqlx.Open("sqlite", dsn(db.path, false))
+	if err != nil {
+		return err
+	}
+	cp.SetMaxOpenConns(1)
+	db.checkpoints = cp
+	db.stopCheckpoints = make(chan struct{})
+	db.checkpointsDone = make(chan struct{})
+	go func() {
+		defer close(db.checkpointsDone)
+		t := time.NewTicker(CheckpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-db.stopCheckpoints:
+				return
+			case <-t.C:
+				cp.Exec(`PRAGMA wal_checkpoint(PASSIVE)`) // best effort; the next tick tries again
+			}
+		}
+	}()
+	return nil
+}
+
+// Close stops the checkpointer, folds the WAL back into the database file
+// and closes both pools.
 func (db *DB) Close() error {
-	db.rq.c.close()
-	db.rwStmts.close()
+	if db.checkpoints != nil {
+		close(db.stopCheckpoints)
+		<-db.checkpointsDone
+		db.checkpoints.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		db.checkpoints.Close()
+		db.checkpoints = nil
+	}
+	if db.rq.c != nil {
+		db.rq.c.close()
+	}
+	if db.rwStmts != nil {
+		db.rwStmts.close()
+	}
 	err := db.ro.Close()
 	if err2 := db.rw.Close(); err == nil {
 		err = err2
@@ -182,7 +238,14 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup %s: the file exists", path)
 	}
-	if _, err := db.ro.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	// A connection of its own: VACUUM INTO is refused on the read-only
+	// pool, and on the writer it would hold up every rating meanwhile.
+	src, err := sqlx.Open("sqlite", dsn(db.path, false))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	cp, err := sqlx.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")

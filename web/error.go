@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -42,6 +43,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if m, ok := he.Message.(string); ok && status < 500 {
 			msg = m
 		}
+	case errors.Is(err, context.DeadlineExceeded):
+		status, msg = http.StatusServiceUnavailable, "The server is busy; please try again in a moment."
 	case store.ErrorCode(err) != store.EInternal:
 		status = statusOf[store.ErrorCode(err)]
 		msg = store.ErrorMessage(err)

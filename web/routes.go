@@ -20,6 +20,9 @@ func (s *Server) routes() *echo.Echo {
 		s.logRequests,
 		securityHeaders,
 		middleware.BodyLimit("1M"), // MaxBodyBytes
+		// No request waits longer than this for the database: a busy
+		// server answers 503 rather than leaving people hanging.
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: RequestTimeout}),
 	)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/static/:name", s.handleStatic)

@@ -23,6 +23,10 @@ import (
 // MaxBodyBytes is the largest request body the server reads.
 const MaxBodyBytes = 1 << 20
 
+// RequestTimeout bounds the time a request may take, waiting for the
+// database included.
+const RequestTimeout = 10 * time.Second
+
 // Server serves flashd over HTTP.
 type Server struct {
 	db     *store.DB

@@ -44,10 +44,9 @@ func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, erro
 	defer raw.Close()
 	raw.SetMaxOpenConns(1)
 
-	const runFor = 3 * time.Second
 	n := 0
 	start := time.Now()
-	for time.Since(start) < runFor {
+	for time.Since(start) < cfg.baseFor {
 		card := int64(1 + n%cfg.cards)
 		if err := rateRaw(ctx, raw, u.ID, card, time.Now().UnixMilli()); err != nil {
 			return 0, err

@@ -33,6 +33,7 @@ type config struct {
 	duration time.Duration
 	rate     float64
 	baseline bool
+	baseFor  time.Duration
 	cards    int
 }
 
@@ -53,6 +54,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long")
 	fs.Float64Var(&c.rate, "rate", 0, "reviews per second in all (0: full speed)")
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure raw SQLite rating transactions in this process")
+	fs.DurationVar(&c.baseFor, "baseline-time", 3*time.Second, "how long the baseline runs")
 	fs.IntVar(&c.cards, "cards", 2000, "cards in the generated load deck")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -349,6 +351,9 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 				res.sent++
 				if err != nil {
 					res.errors++
+					mu.Unlock()
+					time.Sleep(10 * time.Millisecond) // do not spin on a server that is down
+					continue
 				} else {
 					res.acks = append(res.acks, a)
 					res.latencies = append(res.latencies, lat)
@@ -373,6 +378,15 @@ func (l *learner) review(ctx context.Context) (ack, time.Duration, error) {
 		return ack{}, 0, err
 	}
 	card, token := cardAttr.FindStringSubmatch(page), tokenField.FindStringSubmatch(page)
+	if status == http.StatusOK && card != nil && token == nil {
+		// A scenario card (not in the load deck, but a deck may have
+		// them): pick the first option, then the rating form shows.
+		status, page, err = l.do(ctx, http.MethodGet, "/review?deck=flashload&pick=0&card="+card[1], nil)
+		if err != nil {
+			return ack{}, 0, err
+		}
+		token = tokenField.FindStringSubmatch(page)
+	}
 	if status != http.StatusOK || card == nil || token == nil {
 		return ack{}, 0, fmt.Errorf("review page: status %d, no card", status)
 	}
