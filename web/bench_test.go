@@ -99,25 +99,11 @@ func BenchmarkGroupPage(b *testing.B) {
 // spread over the last 60 days.
 func seedGroup(b *testing.B, path string, groupID int64, members, cards, reviews int) {
 	b.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_txlock=immediate")
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw, tx := seedTx(b, path)
 	defer raw.Close()
-	tx, err := raw.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
 	now := time.Now().UnixMilli()
-	userIDs := []int64{1}
-	for i := 1; i < members; i++ {
-		r, err := tx.Exec(`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
-			fmt.Sprintf("m%02d", i), fmt.Sprintf("m%02d", i), now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		id, _ := r.LastInsertId()
-		userIDs = append(userIDs, id)
+	userIDs := seedUsers(b, tx, "m", members)
+	for _, id := range userIDs[1:] {
 		if _, err := tx.Exec(`INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)`, groupID, id, now); err != nil {
 			b.Fatal(err)
 		}
@@ -244,26 +230,10 @@ func BenchmarkStats(b *testing.B) {
 // study days they imply.
 func seedReviews(b *testing.B, path string, users, cards, reviews, mine int) {
 	b.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(OFF)&_txlock=immediate")
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw, tx := seedTx(b, path)
 	defer raw.Close()
-	tx, err := raw.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
 	now := time.Now().UnixMilli()
-	userIDs := []int64{1}
-	for i := 1; i < users; i++ {
-		r, err := tx.Exec(`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
-			fmt.Sprintf("u%02d", i), fmt.Sprintf("u%02d", i), now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		id, _ := r.LastInsertId()
-		userIDs = append(userIDs, id)
-	}
+	userIDs := seedUsers(b, tx, "u", users)
 	rng := rand.New(rand.NewPCG(3, 4))
 	insReview, _ := tx.Prepare(`INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days, phase, due,
 		stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, 2, ?, ?, 5, ?, '{}')`)
@@ -292,4 +262,36 @@ func seedReviews(b *testing.B, path string, users, cards, reviews, mine int) {
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// seedTx opens the database file directly, for seeding, and begins the
+// one transaction that writes the seed.
+func seedTx(b *testing.B, path string) (*sql.DB, *sql.Tx) {
+	b.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(OFF)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx, err := raw.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return raw, tx
+}
+
+// seedUsers adds n-1 users named prefix01... (that cannot log in) and
+// returns their ids after user 1's.
+func seedUsers(b *testing.B, tx *sql.Tx, prefix string, n int) []int64 {
+	b.Helper()
+	ids := []int64{1}
+	for i := 1; i < n; i++ {
+		name := fmt.Sprintf("%s%02d", prefix, i)
+		r, err := tx.Exec(`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, 'x', ?)`, name, name, time.Now().UnixMilli())
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, _ := r.LastInsertId()
+		ids = append(ids, id)
+	}
+	return ids
 }
