@@ -310,11 +310,11 @@ func (p *parser) cards(d *Deck, raws []*rawCard) {
 			continue
 		}
 		fronts[NormalizeText(front)] = rc.line
-		if explicit {
-			if first, ok := keys[key]; ok {
-				p.errorf(rc.line, "duplicate card key %q (first at line %d)", key, first)
-				continue
-			}
+		// Derived keys of distinct fronts differ, but an explicit key may
+		// happen to equal another card's derived key: check them all.
+		if first, ok := keys[key]; ok {
+			p.errorf(rc.line, "duplicate card key %q (first at line %d)", key, first)
+			continue
 		}
 		keys[key] = rc.line
 		if len(body) == 0 {

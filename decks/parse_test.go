@@ -144,6 +144,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate key", fm + "### Q1 {#k}\nA\n### Q2 {#k}\nB\n", []string{"7: duplicate card key \"k\" (first at line 5)"}},
 		{"duplicate front", fm + "### Same  question\nA\n### same question\nB\n", []string{"7: duplicate front"}},
 		{"bad key", fm + "### Q {#Bad Key}\nA\n", []string{"5: card key \"Bad Key\""}},
+		{"explicit key equal to a derived key", fm + "### Q1 {#" + derivedKey("Q2") + "}\nA\n### Q2\nB\n", []string{"7: duplicate card key"}},
 		{"one option", fm + "## Scenarios\n### Q\n- [x] only\n", []string{"6: scenario card needs at least two options"}},
 		{"no options", fm + "## Scenarios\n### Q\nJust text.\n", []string{"6: scenario card needs at least two options"}},
 		{"no correct option", fm + "## Scenarios\n### Q\n- [ ] a\n- [ ] b\n", []string{"6: scenario card has no correct option"}},

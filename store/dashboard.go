@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/flashd/flashd/srs"
 )
 
 // DeckSummary is a deck with what one user has left to study in it today.
@@ -45,7 +47,7 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		COALESCE(SUM(CASE WHEN s.phase = 2 AND s.due < ? AND `+available+` THEN 1 ELSE 0 END), 0) AS review,
 		COALESCE(SUM(CASE WHEN COALESCE(s.phase, 0) = 0 AND `+available+` THEN 1 ELSE 0 END), 0) AS new
 		FROM decks d JOIN cards c ON c.deck_id = d.id AND `+visibleCards+` `+stateJoin+`
-		GROUP BY d.id ORDER BY d.title, d.id`, args([]any{nowMS, nowMS, dayEnd, nowMS, nowMS}, visibleArgs(u.ID), []any{u.ID})...)
+		GROUP BY d.id ORDER BY d.title, d.id`, args([]any{nowMS + srs.LearnAhead.Milliseconds(), nowMS, dayEnd, nowMS, nowMS}, visibleArgs(u.ID), []any{u.ID})...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard decks: %w", err)
 	}

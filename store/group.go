@@ -159,16 +159,27 @@ func (db *DB) JoinGroup(ctx context.Context, u *User, code string) (*Group, erro
 }
 
 // SignUpAndJoin creates an account through a group's invite link and adds
-// it to the group, in one step: an invalid code creates no account.
+// it to the group in one transaction: an invalid or expired code creates
+// no account.
 func (db *DB) SignUpAndJoin(ctx context.Context, code, username, password string) (*User, *Group, error) {
-	if _, err := db.GroupByInvite(ctx, code); err != nil {
-		return nil, nil, err
-	}
-	u, err := db.CreateUser(ctx, username, password, false, SignUpInvited)
+	var groupID int64
+	u, err := db.createUser(ctx, username, password, false, SignUpInvited, func(tx *sqlx.Tx, u *User) error {
+		var g Group
+		err := tx.GetContext(ctx, &g, `SELECT id, name, invite_code, invite_expires_at, exam_at, created_at FROM groups WHERE invite_code = ?`, code)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !inviteValid(&g, db.now())) {
+			return Errorf(ENotFound, "This invite link is unknown or has expired: ask for a new one.")
+		}
+		if err != nil {
+			return err
+		}
+		groupID = g.ID
+		_, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)`, g.ID, u.ID, db.now())
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := db.JoinGroup(ctx, u, code)
+	g, err := db.Group(ctx, u, groupID)
 	return u, g, err
 }
 
@@ -199,13 +210,20 @@ func (db *DB) SetRole(ctx context.Context, u *User, groupID, memberID int64, rol
 	})
 }
 
-// RemoveMember takes a member out of the group.
+// RemoveMember takes a member out of the group and replaces the invite
+// link, so the member cannot come back with the old one.
 func (db *DB) RemoveMember(ctx context.Context, u *User, groupID, memberID int64) error {
 	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "remove members", func(tx *sqlx.Tx, g *Group) error {
 		r, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ? AND role <> 'owner'`, groupID, memberID)
 		if err == nil && rowsAffected(r) == 0 {
 			return Errorf(ENotFound, "Member not found.")
 		}
+		if err != nil {
+			return err
+		}
+		// The removed member knows the invite link: replace it, or they
+		// could simply join again.
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET invite_code = ? WHERE id = ?`, randomToken(16), groupID)
 		return err
 	})
 }

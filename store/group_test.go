@@ -166,6 +166,9 @@ func TestGroupMembership(t *testing.T) {
 	if err := db.RemoveMember(ctx, owner, g.ID, ben.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.JoinGroup(ctx, ben, g.InviteCode); ErrorCode(err) != ENotFound {
+		t.Errorf("a removed member rejoins with the old link: %v", err)
+	}
 	if _, err := db.Group(ctx, ben, g.ID); ErrorCode(err) != ENotFound {
 		t.Errorf("removed member still in: %v", err)
 	}

@@ -168,6 +168,18 @@ func doneToday(ctx context.Context, q sqlx.QueryerContext, userID int64, dayStar
 // left, learning cards due within srs.LearnAhead. Counts.Learning counts
 // the learning cards due within srs.LearnAhead.
 func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
+	// The counts and the pick are separate reads: a rating or an import in
+	// between can take the picked card away. Count again then.
+	for try := 0; ; try++ {
+		q, err := db.next(ctx, u, f)
+		if ErrorCode(err) == ENotFound && try < 3 {
+			continue
+		}
+		return q, err
+	}
+}
+
+func (db *DB) next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 	now := db.Now()
 	set := u.Settings()
 	nowMS, dayStart, dayEnd := now.UnixMilli(), set.DayStart(now).UnixMilli(), set.NextDayStart(now).UnixMilli()

@@ -358,3 +358,18 @@ func TestDashboardAndStreak(t *testing.T) {
 		t.Errorf("after a missed day: streak %d", d.Streak)
 	}
 }
+
+// TestDashboardLearnAhead checks that the dashboard counts the learning
+// cards the review page will show (due within srs.LearnAhead).
+func TestDashboardLearnAhead(t *testing.T) {
+	db, alice, _, _ := reviewSetup(t)
+	rate(t, db, alice, next(t, db, alice, Filter{}).Card, srs.Again) // due in a minute
+	dash, err := db.Dashboard(context.Background(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := next(t, db, alice, Filter{})
+	if dash.Total.Learning != 1 || dash.Total.Learning != q.Counts.Learning {
+		t.Errorf("dashboard learning %d, review page %d, want 1", dash.Total.Learning, q.Counts.Learning)
+	}
+}

@@ -91,6 +91,12 @@ const (
 // admin; later ones are admins only when admin is set by an administrator.
 // Under SignUpIfOpen it fails with EForbidden unless sign-up is open.
 func (db *DB) CreateUser(ctx context.Context, username, password string, admin bool, policy SignUpPolicy) (*User, error) {
+	return db.createUser(ctx, username, password, admin, policy, nil)
+}
+
+// createUser creates an account and runs then, if not nil, in the same
+// transaction.
+func (db *DB) createUser(ctx context.Context, username, password string, admin bool, policy SignUpPolicy, then func(*sqlx.Tx, *User) error) (*User, error) {
 	username = strings.TrimSpace(username)
 	if err := checkCredentials(username, password); err != nil {
 		return nil, err
@@ -133,7 +139,13 @@ func (db *DB) CreateUser(ctx context.Context, username, password string, admin b
 		}
 		id, _ := r.LastInsertId()
 		u = &User{}
-		return tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+		if err := tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, u)
+		}
+		return nil
 	})
 	if err != nil {
 		if ErrorCode(err) != EInternal {

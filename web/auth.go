@@ -122,7 +122,15 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 // localPath returns next if it is a path on this server, else "/".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	// Browsers drop tabs and newlines from URLs and read "\\" as "/", so
+	// any control character or backslash could turn "/x" into "//host".
+	for _, r := range next {
+		if r < ' ' || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next
@@ -156,11 +164,15 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 func (s *Server) handleLogin(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	p := &authPage{layout: s.layout(c, "Log in"), Username: username, Next: localPath(c.FormValue("next"))}
-	userKey, ipKey := "u:"+strings.ToLower(username), "ip:"+c.RealIP()
+	// Three limits: a username from one address, one address over all
+	// usernames, and a username over all addresses (higher, so that
+	// someone else's failures cannot easily lock a user out).
+	ip := c.RealIP()
+	userIPKey, ipKey, userKey := "u:"+strings.ToLower(username)+"|"+ip, "ip:"+ip, "u:"+strings.ToLower(username)
 	for _, k := range []struct {
 		t   *throttle
 		key string
-	}{{s.userThrottle, userKey}, {s.ipThrottle, ipKey}} {
+	}{{s.userThrottle, userIPKey}, {s.ipThrottle, ipKey}, {s.anyIPThrottle, userKey}} {
 		if blocked, until := k.t.Blocked(k.key); blocked {
 			wait := max(time.Minute, time.Until(until).Round(time.Minute))
 			c.Response().Header().Set("Retry-After", fmtSeconds(wait))
@@ -170,15 +182,16 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	u, err := s.db.Authenticate(c.Request().Context(), username, c.FormValue("password"))
 	if store.ErrorCode(err) == store.EUnauthorized {
-		s.userThrottle.Fail(userKey)
+		s.userThrottle.Fail(userIPKey)
 		s.ipThrottle.Fail(ipKey)
+		s.anyIPThrottle.Fail(userKey)
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, "login", p)
 	}
 	if err != nil {
 		return err
 	}
-	s.userThrottle.Reset(userKey)
+	s.userThrottle.Reset(userIPKey)
 	return s.startSession(c, u, p.Next)
 }
 

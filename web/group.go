@@ -242,6 +242,10 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 	if err != nil {
 		return res, 0, err
 	}
+	if s.builtinIDs[d.ID] {
+		res.Error = fmt.Sprintf("The deck id %q belongs to a built-in deck: choose another id in the front matter.", d.ID)
+		return res, http.StatusConflict, nil
+	}
 	r, err := s.db.ImportDeck(c.Request().Context(), d, opt)
 	if store.ErrorCode(err) == store.EConflict {
 		res.Error = store.ErrorMessage(err)
@@ -285,9 +289,21 @@ type joinPage struct {
 	Error    string
 }
 
-// handleJoin joins the group of an invite link when logged in; otherwise
-// it shows a sign-up form that creates the account and joins.
+// handleJoin shows an invite: a button that joins for a logged-in user,
+// a sign-up form that creates the account and joins for a visitor. A GET
+// never joins: a link from another site must not make anyone a member.
 func (s *Server) handleJoin(c echo.Context) error {
+	code := c.Param("code")
+	g, err := s.db.GroupByInvite(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "join", &joinPage{layout: s.layout(c, "Join "+g.Name), Group: g, Code: code})
+}
+
+// handleJoinSignUp joins the group of an invite link: the logged-in user,
+// or a new account it creates.
+func (s *Server) handleJoinSignUp(c echo.Context) error {
 	ctx := c.Request().Context()
 	code := c.Param("code")
 	if u := currentUser(c); u != nil {
@@ -295,22 +311,8 @@ func (s *Server) handleJoin(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/groups/%d", g.ID))
+		return s.redirect(c, fmt.Sprintf("/groups/%d", g.ID))
 	}
-	g, err := s.db.GroupByInvite(ctx, code)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "join", &joinPage{layout: s.layout(c, "Join "+g.Name), Group: g, Code: code})
-}
-
-// handleJoinSignUp creates an account through an invite link and joins.
-func (s *Server) handleJoinSignUp(c echo.Context) error {
-	if currentUser(c) != nil {
-		return s.handleJoin(c)
-	}
-	ctx := c.Request().Context()
-	code := c.Param("code")
 	g, err := s.db.GroupByInvite(ctx, code)
 	if err != nil {
 		return err

@@ -81,7 +81,14 @@ func newGroupWorld(t *testing.T) *groupWorld {
 	}
 	w.invite = "/join/" + m[1]
 	for _, c := range []*client{w.maint, w.member, victim} {
-		if resp, _ := c.get(w.invite); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != w.groupPath {
+		// Opening the link only asks; the button joins.
+		if resp, body := c.get(w.invite); resp.StatusCode != 200 || !strings.Contains(body, "<button class=\"primary\" type=\"submit\">Join Team</button>") {
+			t.Fatalf("invite page: %d", resp.StatusCode)
+		}
+		if resp, _ := c.get(w.groupPath); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("a GET of the invite made a member: %d", resp.StatusCode)
+		}
+		if resp, _ := c.post(w.invite, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != w.groupPath {
 			t.Fatalf("join: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
@@ -204,6 +211,11 @@ func TestGroupUploadAndJoin(t *testing.T) {
 	// A deck id another scope owns is refused.
 	if resp, body := w.outsider.post("/decks", url.Values{"markdown": {groupDeckV1}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already used") {
 		t.Errorf("private deck with the group's id: %d", resp.StatusCode)
+	}
+	// The built-in decks' ids are reserved.
+	builtinID := strings.Replace(groupDeckV1, "id: team-deck", "id: aws-dva-c02-containers", 1)
+	if resp, body := w.owner.post(g+"/decks", url.Values{"markdown": {builtinID}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "belongs to a built-in deck") {
+		t.Errorf("upload over a built-in deck id: %d", resp.StatusCode)
 	}
 	// A private deck is its owner's alone.
 	private := "---\nid: outsider-notes\ntitle: Notes\n---\n### Mine?\nYes.\n"

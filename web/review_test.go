@@ -112,6 +112,12 @@ func TestLoginThrottle(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("after %d failures, the right password: %d, want 429", LoginFailuresPerUser, resp.StatusCode)
 	}
+	// A forged X-Forwarded-For does not make a new address.
+	c.get("/login")
+	resp, _ = c.post("/login", url.Values{"username": {"admin"}, "password": {"admin-password"}}, "X-Forwarded-For", "203.0.113.9")
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a forged X-Forwarded-For got around the throttle: %d", resp.StatusCode)
+	}
 	// Another username from the same address is not blocked yet.
 	if resp := c.logIn("someone", "wrong"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("another user: %d, want 401", resp.StatusCode)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/flashd/flashd/decks"
 	"github.com/flashd/flashd/store"
 )
 
@@ -35,24 +36,36 @@ type Server struct {
 	pages  *pages
 	assets *assets
 
-	// Failed log-ins allowed per username and per client address in
-	// LoginWindow.
-	userThrottle *throttle
-	ipThrottle   *throttle
+	// Failed log-ins allowed in LoginWindow: per username and address,
+	// per address, and per username from any address.
+	userThrottle  *throttle
+	ipThrottle    *throttle
+	anyIPThrottle *throttle
+
+	builtinIDs map[string]bool // deck ids uploads may not take
 }
 
 // Log-in throttling: after this many failures in the window, further
 // attempts for the same username (or from the same address) are refused
 // until the oldest failure leaves the window.
 const (
-	LoginFailuresPerUser = 5
-	LoginFailuresPerIP   = 20
-	LoginWindow          = 15 * time.Minute
+	LoginFailuresPerUser      = 5  // one username from one address
+	LoginFailuresPerIP        = 20 // one address, any usernames
+	LoginFailuresPerUserAnyIP = 50 // one username, any addresses
+	LoginWindow               = 15 * time.Minute
 )
+
+// Options tune a Server.
+type Options struct {
+	// TrustProxy makes the server take the client's address from
+	// X-Forwarded-For / X-Real-IP when the request comes from a loopback or
+	// private address (a reverse proxy); otherwise the TCP peer counts.
+	TrustProxy bool
+}
 
 // New returns a server for db. It parses every template up front, so a
 // broken template stops the program here rather than failing a request.
-func New(db *store.DB, log *slog.Logger) (*Server, error) {
+func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -62,9 +75,24 @@ func New(db *store.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, log: log, pages: ps, assets: as,
-		userThrottle: newThrottle(LoginFailuresPerUser, LoginWindow, time.Now),
-		ipThrottle:   newThrottle(LoginFailuresPerIP, LoginWindow, time.Now)}
+		userThrottle:  newThrottle(LoginFailuresPerUser, LoginWindow, time.Now),
+		ipThrottle:    newThrottle(LoginFailuresPerIP, LoginWindow, time.Now),
+		anyIPThrottle: newThrottle(LoginFailuresPerUserAnyIP, LoginWindow, time.Now)}
+	builtin, err := decks.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	s.builtinIDs = map[string]bool{}
+	for _, d := range builtin {
+		s.builtinIDs[d.ID] = true
+	}
 	s.echo = s.routes()
+	// The address log-ins are throttled by: the TCP peer, unless a
+	// trusted proxy in front says otherwise.
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if len(opts) > 0 && opts[0].TrustProxy {
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	return s, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flashd/flashd/decks"
 	"github.com/flashd/flashd/store"
@@ -182,5 +183,54 @@ func TestBodyLimit(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: got %d, want 413", rec.Code)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/review?deck=x":       "/review?deck=x",
+		"/groups/1#members":    "/groups/1#members",
+		"":                     "/",
+		"review":               "/",
+		"//evil.example/x":     "/",
+		"/\t/evil.example":     "/",
+		"/\n/evil.example":     "/",
+		"/\\evil.example":      "/",
+		"\\\\evil.example":     "/",
+		"https://evil.example": "/",
+		"/\x7f/evil.example":   "/",
+		"javascript:alert(1)":  "/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	th := newThrottle(3, 10*time.Minute, func() time.Time { return now })
+	for i := 0; i < 3; i++ {
+		if blocked, _ := th.Blocked("k"); blocked {
+			t.Fatalf("blocked after %d failures", i)
+		}
+		th.Fail("k")
+		now = now.Add(time.Minute)
+	}
+	blocked, until := th.Blocked("k")
+	if !blocked || !until.Equal(time.Date(2026, 1, 1, 12, 10, 0, 0, time.UTC)) {
+		t.Errorf("after 3 failures: blocked %v until %v", blocked, until)
+	}
+	if blocked, _ := th.Blocked("other"); blocked {
+		t.Error("another key is blocked")
+	}
+	now = now.Add(8 * time.Minute) // the first failure leaves the window
+	if blocked, _ := th.Blocked("k"); blocked {
+		t.Error("still blocked after the window")
+	}
+	th.Fail("k")
+	th.Reset("k")
+	if blocked, _ := th.Blocked("k"); blocked {
+		t.Error("blocked after a reset")
 	}
 }

@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.envString("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
 	pprofAddr := fs.envString("pprof", "", "serve Go's profiler on this address (loopback only; off when empty)")
+	trustProxy := fs.envString("trust-proxy", "", "set to 1 behind a reverse proxy on a loopback or private address: client addresses come from X-Forwarded-For")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +52,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	for _, d := range builtin {
 		res, err := db.ImportDeck(ctx, d, store.ImportOptions{Builtin: true})
+		if store.ErrorCode(err) == store.EConflict {
+			// A user's deck took the id first: serve without this one
+			// rather than not at all.
+			log.Warn("built-in deck not imported", "deck", d.ID, "err", err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -59,7 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	srv, err := web.New(db, log)
+	srv, err := web.New(db, log, web.Options{TrustProxy: *trustProxy == "1" || *trustProxy == "true"})
 	if err != nil {
 		return err
 	}
