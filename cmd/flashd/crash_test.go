@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/flashd/flashd/store"
 )
@@ -353,5 +355,61 @@ func TestBackupUnderLoad(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"backup", "--db", db, out}, noEnv, nil, io.Discard, io.Discard); err == nil {
 		t.Error("backup over an existing file succeeded")
+	}
+}
+
+// TestGracefulShutdown starts a request, sends SIGTERM while its handler
+// runs (it is reading the request body), waits until the server refuses
+// new connections, then finishes the body: the request must still get its
+// answer, and the server exit cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "flashd.db")
+	p := startProcess(t, db)
+	host := strings.TrimPrefix(p.base, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The headers, asking to continue: the server says "100 Continue"
+	// when the handler starts reading the body, so the handler is running.
+	body := "username=nobody&password=wrong-password"
+	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\nExpect: 100-continue\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "+fmt.Sprint(len(body))+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("no 100 Continue: %q %v", line, err)
+	}
+	br.ReadString('\n') // the blank line after it
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	refused := false
+	for i := 0; i < 500 && !refused; i++ { // shutdown closes the listener first
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			refused = true
+			break
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !refused {
+		t.Fatal("the server still accepts connections after SIGTERM")
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatalf("send the body: %v", err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no answer: %v", err)
+	}
+	// Without a CSRF token the log-in is refused: what matters is that it
+	// was answered.
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("in-flight request: %d, want the CSRF refusal 403", resp.StatusCode)
+	}
+	if err := <-p.done; err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
