@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/flashd/flashd/store"
 )
 
 // runBackup writes a consistent copy of the database, also while a server
@@ -21,10 +19,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() != 1 {
 		return errors.New("usage: flashd backup [--db FILE] OUT")
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("database %s: %w", *dbPath, err)
-	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := openExisting(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/flashd/flashd/store"
 	"github.com/flashd/flashd/web"
 )
 
@@ -28,10 +27,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if *format != "anki-csv" {
 		return fmt.Errorf("unknown format %q: the only format is anki-csv", *format)
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("database %s: %w", *dbPath, err)
-	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := openExisting(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/flashd/flashd/store"
 )
 
 // newFlags returns a flag set for a subcommand whose flags fall back to
@@ -28,4 +32,13 @@ func (f *flagSet) envString(name, def, help string) *string {
 		def = v
 	}
 	return f.String(name, def, fmt.Sprintf("%s (env %s)", help, env))
+}
+
+// openExisting opens a database that must already exist: commands that
+// read one should not create an empty file by mistake.
+func openExisting(ctx context.Context, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return store.Open(ctx, path)
 }
