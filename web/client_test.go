@@ -74,16 +74,6 @@ func (c *client) post(path string, form url.Values, header ...string) (*http.Res
 	return c.do(http.MethodPost, path, form, header...)
 }
 
-// follow follows a redirect response once.
-func (c *client) follow(resp *http.Response) (*http.Response, string) {
-	c.t.Helper()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
-		c.t.Fatalf("got %d, want a redirect", resp.StatusCode)
-	}
-	return c.get(loc)
-}
-
 // signUp creates an account through the sign-up form and stays logged in.
 func (c *client) signUp(username, password string) {
 	c.t.Helper()
