@@ -29,45 +29,17 @@ func BenchmarkGroupPage(b *testing.B) {
 		cards   = 400
 		reviews = 100_000
 	)
-	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "flashd.db")
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	owner, err := db.CreateUser(ctx, "owner", "owner-password", false, store.SignUpByAdmin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := db.CreateGroup(ctx, owner, "Bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var md strings.Builder
-	md.WriteString("---\nid: bench\ntitle: Bench\n---\n")
-	for i := 0; i < cards; i++ {
-		fmt.Fprintf(&md, "### Question %d?\nAnswer %d.\n", i, i)
-	}
-	d, err := decks.Parse("bench.md", []byte(md.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ImportDeck(ctx, d, store.ImportOptions{GroupID: g.ID}); err != nil {
-		b.Fatal(err)
-	}
+	var g *store.Group
+	db, path := benchDB(b, "owner", cards, func(db *store.DB, owner *store.User) store.ImportOptions {
+		var err error
+		if g, err = db.CreateGroup(context.Background(), owner, "Bench"); err != nil {
+			b.Fatal(err)
+		}
+		return store.ImportOptions{GroupID: g.ID}
+	})
 	seedGroup(b, path, g.ID, members, cards, reviews)
+	c := benchClient(b, db, "owner")
 
-	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	c := newClient(b, srv)
-	if resp := c.logIn("owner", "owner-password"); resp.StatusCode != http.StatusSeeOther {
-		b.Fatalf("log in: %d", resp.StatusCode)
-	}
 	page := fmt.Sprintf("/groups/%d", g.ID)
 	if resp, body := c.get(page); resp.StatusCode != 200 || strings.Count(body, "<tr") < members {
 		b.Fatalf("group page: %d", resp.StatusCode)
@@ -164,40 +136,10 @@ func BenchmarkStats(b *testing.B) {
 		reviews = 1_000_000
 		mine    = 200_000
 	)
-	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "flashd.db")
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.CreateUser(ctx, "learner", "learner-password", false, store.SignUpByAdmin); err != nil {
-		b.Fatal(err)
-	}
-	var md strings.Builder
-	md.WriteString("---\nid: bench\ntitle: Bench\n---\n")
-	for i := 0; i < cards; i++ {
-		fmt.Fprintf(&md, "### Question %d?\nAnswer %d.\n", i, i)
-	}
-	d, err := decks.Parse("bench.md", []byte(md.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ImportDeck(ctx, d, store.ImportOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	db, path := benchDB(b, "learner", cards, nil)
 	seedReviews(b, path, users, cards, reviews, mine)
+	c := benchClient(b, db, "learner")
 
-	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	c := newClient(b, srv)
-	if resp := c.logIn("learner", "learner-password"); resp.StatusCode != http.StatusSeeOther {
-		b.Fatalf("log in: %d", resp.StatusCode)
-	}
 	page := func(b *testing.B) {
 		for b.Loop() {
 			if resp, _ := c.get("/stats"); resp.StatusCode != 200 {
@@ -294,4 +236,57 @@ func seedUsers(b *testing.B, tx *sql.Tx, prefix string, n int) []int64 {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// benchDB opens a database in a temporary folder with one user (name,
+// password name+"-password", user 1) and a generated deck of cards
+// cards, imported with the options scope gives (public when nil). The
+// database closes with the benchmark.
+func benchDB(b *testing.B, name string, cards int, scope func(*store.DB, *store.User) store.ImportOptions) (*store.DB, string) {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "flashd.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	u, err := db.CreateUser(ctx, name, name+"-password", false, store.SignUpByAdmin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var md strings.Builder
+	md.WriteString("---\nid: bench\ntitle: Bench\n---\n")
+	for i := 0; i < cards; i++ {
+		fmt.Fprintf(&md, "### Question %d?\nAnswer %d.\n", i, i)
+	}
+	d, err := decks.Parse("bench.md", []byte(md.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := store.ImportOptions{}
+	if scope != nil {
+		opt = scope(db, u)
+	}
+	if _, err := db.ImportDeck(ctx, d, opt); err != nil {
+		b.Fatal(err)
+	}
+	return db, path
+}
+
+// benchClient serves db on loopback and returns a client logged in as
+// name.
+func benchClient(b *testing.B, db *store.DB, name string) *client {
+	b.Helper()
+	s, err := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	b.Cleanup(srv.Close)
+	c := newClient(b, srv)
+	if resp := c.logIn(name, name+"-password"); resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("log in: %d", resp.StatusCode)
+	}
+	return c
 }
