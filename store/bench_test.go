@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flashd/flashd/decks"
-	"github.com/flashd/flashd/srs"
 )
 
 // genDeck writes a deck of n cards: basic cards with a little Markdown,
@@ -128,101 +126,4 @@ func rateSetup(b *testing.B, n int) (*DB, *User) {
 		b.Fatal(err)
 	}
 	return db, u
-}
-
-// BenchmarkRate measures one review step through the store: rate the
-// current card, then fetch the next one (Rate, then Next), on a deck of
-// 2,000 cards, 1,500 of them due; run it with at most -benchtime 1500x.
-// Its "raw" sub-benchmark runs the same SQL statements, prepared, on the
-// same database shape with database/sql alone, without FSRS, sqlx mapping
-// or JSON: the floor the store can approach. Compare the two ns/op
-// figures of one run.
-func BenchmarkRate(b *testing.B) {
-	const cards = 2000
-	ctx := context.Background()
-	b.Run("store", func(b *testing.B) {
-		db, u := rateSetup(b, cards)
-		q, err := db.Next(ctx, u, Filter{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := db.Rate(ctx, u, q.Card.ID, q.Card.State.Token(), srs.Good); err != nil {
-				b.Fatal(err)
-			}
-			if q, err = db.Next(ctx, u, Filter{}); err != nil || q.Card == nil {
-				b.Fatalf("next: %+v %v", q, err)
-			}
-		}
-	})
-	b.Run("raw", func(b *testing.B) {
-		db, u := rateSetup(b, cards)
-		raw := db.rw.DB // the one writer connection, without sqlx or the store
-		now := db.Now().UnixMilli()
-		dayStart, dayEnd := now-3600_000, now+3600_000
-		vis := []any{u.ID, u.ID}
-		study := []any{u.ID, u.ID, u.ID}
-		// The statements of one review step, prepared once, as the store
-		// prepares them.
-		prep := func(q string) *sql.Stmt {
-			st, err := raw.Prepare(q)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return st
-		}
-		var (
-			visible   = prep(checkVisibleSQL)
-			load      = prep(loadStateSQL)
-			save      = prep(saveStateSQL)
-			insert    = prep(insertReviewSQL)
-			studyDay  = prep(insertStudyDaySQL)
-			today     = prep(`SELECT COALESCE(SUM(CASE WHEN prev_phase = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN prev_phase = 2 THEN 1 ELSE 0 END), 0) FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND undone_at IS NULL`)
-			learning  = prep(`SELECT COALESCE(SUM(CASE WHEN s.due <= ? THEN 1 ELSE 0 END), 0), COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ? AND ` + studyCards + ` AND 1 = 1`)
-			due       = prep(`SELECT COUNT(*) FROM (SELECT 1 FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ? AND ` + studyCards + ` AND 1 = 1 LIMIT ?)`)
-			deckCards = prep(`SELECT COALESCE(SUM(d.active_cards), 0) FROM decks d WHERE d.id IN (` + visibleDecks + `) AND d.id NOT IN (SELECT p.deck_id FROM deck_pauses p WHERE p.user_id = ?)`)
-			notNew    = prep(`SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND NOT (s.phase = 0 AND s.suspended = 0 AND s.buried_until <= ?) AND ` + studyCards + ` AND 1 = 1`)
-			pick      = prep(`SELECT c.id FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id WHERE s.user_id = ? AND s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ? AND ` + studyCards + ` AND 1 = 1 ORDER BY s.due, c.id LIMIT 1`)
-		)
-		var cardID int64
-		pickNext := func() {
-			if err := pick.QueryRow(args([]any{u.ID, dayEnd, now}, study)...).Scan(&cardID); err != nil {
-				b.Fatal(err)
-			}
-		}
-		pickNext()
-		for b.Loop() {
-			tx, err := raw.Begin()
-			if err != nil {
-				b.Fatal(err)
-			}
-			var n, version, phase, sched, reps, lapses, steps int64
-			var dueAt, last, buried int64
-			var stab, diff float64
-			var susp, flag bool
-			tx.Stmt(visible).QueryRow(args([]any{cardID}, vis)...).Scan(&n)
-			tx.Stmt(load).QueryRow(u.ID, cardID).Scan(&phase, &dueAt, &stab, &diff, &sched, &reps, &lapses, &last, &steps, &susp, &buried, &flag, &version)
-			if _, err := tx.Stmt(save).Exec(u.ID, cardID, 2, now+31*86400_000, 30.5, 4.9, 31, reps+1, lapses, now, 0, false, 0, false, version+1, now); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := tx.Stmt(insert).Exec(u.ID, cardID, version, 3, now, 2, sched, 2, now+31*86400_000, 30.5, 4.9, 31*86400_000, "{}"); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := tx.Stmt(studyDay).Exec(u.ID, now/86400_000); err != nil {
-				b.Fatal(err)
-			}
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-			// The reads of Next: today's ratings, the counts, the card.
-			var n1, n2, l1, l2, r1, dc, nn int
-			today.QueryRow(u.ID, dayStart).Scan(&n1, &n2)
-			learning.QueryRow(args([]any{now, u.ID, now + 1200_000, now}, study)...).Scan(&l1, &l2)
-			due.QueryRow(args([]any{u.ID, dayEnd, now}, study, []any{99999 - n2})...).Scan(&r1)
-			deckCards.QueryRow(study...).Scan(&dc)
-			notNew.QueryRow(args([]any{u.ID, now}, study)...).Scan(&nn)
-			pickNext()
-			load.QueryRow(u.ID, cardID).Scan(&phase, &dueAt, &stab, &diff, &sched, &reps, &lapses, &last, &steps, &susp, &buried, &flag, &version)
-		}
-	})
 }

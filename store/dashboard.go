@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/flashd/flashd/srs"
 )
 
@@ -23,70 +25,95 @@ type Dashboard struct {
 }
 
 // Dashboard returns a user's decks with today's counts, today's ratings and
-// the streak.
+// the streak. The counts are srs.Plan's, per deck and over all decks, from
+// the same reads as a review step, so the review page agrees with them.
 func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
-	now := db.Now()
-	set := u.Settings()
-	nowMS, dayStart, dayEnd := now.UnixMilli(), set.DayStart(now).UnixMilli(), set.NextDayStart(now).UnixMilli()
-	newDone, reviewsDone, err := doneToday(ctx, db.ro, u.ID, dayStart)
-	if err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	newLeft := max(0, set.NewPerDay-newDone)
-	reviewsLeft := max(0, set.ReviewsPerDay-reviewsDone)
-
-	var rows []struct {
-		Deck
-		Learning int `db:"learning"`
-		Review   int `db:"review"`
-		New      int `db:"new"`
-	}
-	err = db.ro.SelectContext(ctx, &rows, `SELECT d.id, d.slug, d.title, d.description, d.tags, d.source_hash, d.builtin, d.created_at, d.updated_at,
-		COUNT(c.id) AS cards,
-		COALESCE(SUM(CASE WHEN s.phase IN (1, 3) AND s.due <= ? AND `+available+` THEN 1 ELSE 0 END), 0) AS learning,
-		COALESCE(SUM(CASE WHEN s.phase = 2 AND s.due < ? AND `+available+` THEN 1 ELSE 0 END), 0) AS review,
-		COALESCE(SUM(CASE WHEN COALESCE(s.phase, 0) = 0 AND `+available+` THEN 1 ELSE 0 END), 0) AS new
-		FROM decks d JOIN cards c ON c.deck_id = d.id AND `+visibleCards+` `+stateJoin+`
-		GROUP BY d.id ORDER BY d.title, d.id`, args([]any{nowMS + srs.LearnAhead.Milliseconds(), nowMS, dayEnd, nowMS, nowMS}, visibleArgs(u.ID), []any{u.ID})...)
-	if err != nil {
-		return nil, fmt.Errorf("dashboard decks: %w", err)
-	}
-	paused, err := db.pausedDecks(ctx, u)
-	if err != nil {
-		return nil, err
-	}
 	dash := &Dashboard{}
-	var newAll, reviewAll int
-	for _, r := range rows {
-		if paused[r.ID] {
-			dash.Decks = append(dash.Decks, DeckSummary{Deck: r.Deck, Paused: true})
-			continue
+	err := db.readTx(ctx, func(q cached) error {
+		r := &queueRead{db: db, ctx: ctx, q: q, u: u, set: u.Settings(), now: db.Now()}
+		r.nowM = r.now.UnixMilli()
+		done, err := r.readDay()
+		if err != nil {
+			return err
 		}
-		dash.Decks = append(dash.Decks, DeckSummary{Deck: r.Deck, Counts: Counts{
-			New: min(r.New, newLeft), Learning: r.Learning, Review: min(r.Review, reviewsLeft)}})
-		dash.Total.Learning += r.Learning
-		newAll += r.New
-		reviewAll += r.Review
-	}
-	dash.Total.New = min(newAll, newLeft)
-	dash.Total.Review = min(reviewAll, reviewsLeft)
-
-	if err := db.ro.GetContext(ctx, &dash.ReviewsToday, `SELECT COUNT(*) FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND undone_at IS NULL`,
-		u.ID, dayStart); err != nil {
+		all, err := readStudyDecks(ctx, q, u.ID, r.nowM)
+		if err != nil {
+			return err
+		}
+		r.inQueue = map[deckKind]bool{}
+		perDeck := map[int64]*srs.QueueInput{}
+		for _, d := range all {
+			if d.Paused {
+				continue
+			}
+			r.decks = append(r.decks, d)
+			r.inQueue[deckKind{d.ID, d.Kind}] = true
+			if perDeck[d.ID] == nil {
+				perDeck[d.ID] = &srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
+			}
+		}
+		total := srs.QueueInput{Now: r.now, Settings: r.set, Done: done, New: r.newByDeck()}
+		for _, n := range total.New {
+			perDeck[n.Deck].New = []srs.DeckNew{n}
+		}
+		if err := r.walkDecks(learningSQL, func(card, due, deck int64) {
+			d := srs.Due{Card: card, Due: timeMS(due)}
+			total.Learning = append(total.Learning, d)
+			perDeck[deck].Learning = append(perDeck[deck].Learning, d)
+		}, u.ID, r.now.Add(srs.LearnAhead).UnixMilli(), r.nowM); err != nil {
+			return fmt.Errorf("learning cards: %w", err)
+		}
+		if err := r.walkDecks(reviewsDueSQL, func(card, due, deck int64) {
+			total.ReviewsDue++
+			perDeck[deck].ReviewsDue++
+		}, u.ID, r.set.NextDayStart(r.now).UnixMilli(), r.nowM); err != nil {
+			return fmt.Errorf("due reviews: %w", err)
+		}
+		dash.Total = srs.Plan(total).Counts
+		if err := q.QueryRowxContext(ctx, `SELECT COALESCE((SELECT ratings FROM study_days WHERE user_id = ? AND day = ?), 0)`,
+			u.ID, r.set.DayNumber(r.now)).Scan(&dash.ReviewsToday); err != nil {
+			return err
+		}
+		ids := visibleDeckIDs(u.ID)
+		var ds []Deck
+		if err := sqlx.SelectContext(ctx, q, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN `+ids.sql+` ORDER BY d.title, d.id`,
+			ids.args...); err != nil {
+			return fmt.Errorf("dashboard decks: %w", err)
+		}
+		for _, d := range ds {
+			in, ok := perDeck[d.ID]
+			switch {
+			case ok:
+				dash.Decks = append(dash.Decks, DeckSummary{Deck: d, Counts: srs.Plan(*in).Counts})
+			case d.Cards > 0 && paused(all, d.ID):
+				dash.Decks = append(dash.Decks, DeckSummary{Deck: d, Paused: true})
+			}
+		}
+		dash.Streak, err = db.streak(ctx, q, u)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if dash.Streak, err = db.streak(ctx, u); err != nil {
-		return nil, err
 	}
 	return dash, nil
+}
+
+// paused reports whether the user paused the deck.
+func paused(ds []studyDeck, deckID int64) bool {
+	for _, d := range ds {
+		if d.ID == deckID {
+			return d.Paused
+		}
+	}
+	return false
 }
 
 // streak counts the consecutive study days, ending today (or yesterday,
 // when today has no rating yet), on which the user rated a card. It reads
 // the user's study days, newest first, and stops at the first gap.
-func (db *DB) streak(ctx context.Context, u *User) (int, error) {
+func (db *DB) streak(ctx context.Context, q sqlx.QueryerContext, u *User) (int, error) {
 	today := u.Settings().DayNumber(db.Now())
-	rows, err := db.ro.QueryContext(ctx, `SELECT day FROM study_days WHERE user_id = ? AND day <= ? ORDER BY day DESC`, u.ID, today)
+	rows, err := q.QueryContext(ctx, `SELECT day FROM study_days WHERE user_id = ? AND day <= ? ORDER BY day DESC`, u.ID, today)
 	if err != nil {
 		return 0, fmt.Errorf("streak: %w", err)
 	}

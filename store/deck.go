@@ -119,7 +119,9 @@ const cardColumns = `id, deck_id, card_key, note_key, explicit_key, cloze, posit
 // is skipped without writing.
 func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) (ImportResult, error) {
 	res := ImportResult{Deck: d.ID}
-	err := db.write(ctx, func(tx *sqlx.Tx) error {
+	// An import may be long: it runs alone, so a rating waits for it at
+	// most once, and ratings never share its transaction.
+	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
 		var deck Deck
 		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, d.ID)
@@ -150,9 +152,7 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 		if err := importCards(ctx, tx, deck.ID, d, now, &res); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE decks SET active_cards = (SELECT COUNT(*) FROM cards c WHERE c.deck_id = ? AND c.retired_at IS NULL)
-			WHERE id = ?`, deck.ID, deck.ID)
-		return err
+		return recount(ctx, tx, deck.ID)
 	})
 	if ErrorCode(err) == EConflict {
 		return ImportResult{}, err
@@ -161,6 +161,33 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 		return ImportResult{}, fmt.Errorf("import deck %q: %w", d.ID, err)
 	}
 	return res, nil
+}
+
+// recount brings what the review queue reads of a deck up to date after
+// its cards changed: its active cards, in all and by kind, and each
+// learner's progress through it (the cards studied, by kind). Cursors go
+// back to the deck's start, since cards may have moved or come back; the
+// next rating of a new card moves each forward again.
+func recount(ctx context.Context, tx *sqlx.Tx, deckID int64) error {
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE decks SET active_cards = (SELECT COUNT(*) FROM cards c WHERE c.deck_id = ? AND c.retired_at IS NULL) WHERE id = ?`,
+			[]any{deckID, deckID}},
+		{`DELETE FROM deck_kinds WHERE deck_id = ?`, []any{deckID}},
+		{`INSERT INTO deck_kinds (deck_id, kind, active_cards)
+			SELECT deck_id, kind, COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL GROUP BY deck_id, kind`, []any{deckID}},
+		{`DELETE FROM learner_decks WHERE deck_id = ?`, []any{deckID}},
+		{`INSERT INTO learner_decks (user_id, deck_id, kind, studied, next_position)
+			SELECT s.user_id, c.deck_id, c.kind, COUNT(*), 0 FROM cards c JOIN card_states s ON s.card_id = c.id
+			WHERE c.deck_id = ? AND c.retired_at IS NULL AND s.phase <> 0 GROUP BY s.user_id, c.deck_id, c.kind`, []any{deckID}},
+	} {
+		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("recount deck: %w", err)
+		}
+	}
+	return nil
 }
 
 // importCards applies the cards of d to the deck's stored cards.
@@ -270,7 +297,8 @@ const deckColumns = `d.id, d.slug, d.title, d.description, d.tags, d.source_hash
 // cards, by title.
 func (db *DB) Decks(ctx context.Context, u *User) ([]Deck, error) {
 	var ds []Deck
-	err := db.ro.SelectContext(ctx, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN (`+visibleDecks+`) ORDER BY d.title, d.id`, visibleArgs(u.ID)...)
+	ids := visibleDeckIDs(u.ID)
+	err := db.ro.SelectContext(ctx, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN `+ids.sql+` ORDER BY d.title, d.id`, ids.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list decks: %w", err)
 	}
@@ -281,8 +309,8 @@ func (db *DB) Decks(ctx context.Context, u *User) ([]Deck, error) {
 // it, or an ENotFound error.
 func (db *DB) DeckBySlug(ctx context.Context, u *User, slug string) (*Deck, error) {
 	var d Deck
-	err := db.ro.GetContext(ctx, &d, `SELECT `+deckColumns+` FROM decks d WHERE d.slug = ? AND d.id IN (`+visibleDecks+`)`,
-		args([]any{slug}, visibleArgs(u.ID))...)
+	vis := deckVisible("d.id", u.ID)
+	err := db.ro.GetContext(ctx, &d, `SELECT `+deckColumns+` FROM decks d WHERE d.slug = ? AND `+vis.sql, args([]any{slug}, vis.args)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENotFound, "Deck %q not found.", slug)
 	}

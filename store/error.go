@@ -16,6 +16,7 @@ const (
 	EConflict     Code = "conflict"     // the row changed or already exists
 	EUnauthorized Code = "unauthorized" // not logged in
 	EForbidden    Code = "forbidden"    // logged in, but not allowed
+	EBusy         Code = "busy"         // overloaded or locked: try again soon
 	EInternal     Code = "internal"     // anything else
 )
 
@@ -23,9 +24,18 @@ const (
 type Error struct {
 	Code    Code
 	Message string
+	Err     error // the underlying error, if any (a driver's)
 }
 
-func (e *Error) Error() string { return e.Message }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {

@@ -514,7 +514,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 			}
 		}
 		user := m.User
-		if mr.Streak, err = db.streak(ctx, &user); err != nil {
+		if mr.Streak, err = db.streak(ctx, db.ro, &user); err != nil {
 			return nil, err
 		}
 		rep.Members = append(rep.Members, mr)

@@ -80,15 +80,8 @@ type Filter struct {
 	Kind decks.Kind // "" for every kind
 }
 
-// Counts is what is left to study today.
-type Counts struct {
-	New      int // new cards the daily limit still allows
-	Learning int // learning and relearning cards due within srs.LearnAhead
-	Review   int // review cards due today, within the daily limit
-}
-
-// Total is the number of cards left today.
-func (c Counts) Total() int { return c.New + c.Learning + c.Review }
+// Counts is what is left to study today (srs.Plan decides it).
+type Counts = srs.Counts
 
 // Queue is the next card of a review session and what is left.
 type Queue struct {
@@ -97,6 +90,8 @@ type Queue struct {
 	// NextDue is when the next card comes due, when nothing is due now
 	// (zero if there is no card at all).
 	NextDue time.Time
+	// UndoID is the latest rating an undo would take back, 0 for none.
+	UndoID int64
 }
 
 // visibleDecks selects the ids of the decks a user may see: public decks
@@ -151,173 +146,28 @@ func filterSQL(f Filter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// doneToday counts a user's ratings since the start of the study day, by
-// the phase the card was in: new cards introduced and reviews done.
-func doneToday(ctx context.Context, q sqlx.QueryerContext, userID int64, dayStart int64) (newDone, reviewsDone int, err error) {
-	err = q.QueryRowxContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN prev_phase = 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN prev_phase = 2 THEN 1 ELSE 0 END), 0)
-		FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND undone_at IS NULL`, userID, dayStart).Scan(&newDone, &reviewsDone)
-	return
-}
-
-// Next returns the next card to review and the counts of what is left,
-// following the queue order: learning and relearning cards due now (most
-// overdue first), then review cards due today (by due time), then new
-// cards in deck order, within the daily limits; when none of those is
-// left, learning cards due within srs.LearnAhead. Counts.Learning counts
-// the learning cards due within srs.LearnAhead.
-func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
-	// The counts and the pick are separate reads: a rating or an import in
-	// between can take the picked card away. Count again then.
-	for try := 0; ; try++ {
-		q, err := db.next(ctx, u, f)
-		if ErrorCode(err) == ENotFound && try < 3 {
-			continue
-		}
-		return q, err
-	}
-}
-
-func (db *DB) next(ctx context.Context, u *User, f Filter) (*Queue, error) {
-	now := db.Now()
-	set := u.Settings()
-	nowMS, dayStart, dayEnd := now.UnixMilli(), set.DayStart(now).UnixMilli(), set.NextDayStart(now).UnixMilli()
-	fsql, fargs := filterSQL(f)
-
-	newDone, reviewsDone, err := doneToday(ctx, db.rq, u.ID, dayStart)
-	if err != nil {
-		return nil, fmt.Errorf("count today's reviews: %w", err)
-	}
-	newLeft := max(0, set.NewPerDay-newDone)
-	reviewsLeft := max(0, set.ReviewsPerDay-reviewsDone)
-
-	var q Queue
-	aheadMS := nowMS + srs.LearnAhead.Milliseconds()
-	// Learning and review cards are read from the user's states through
-	// their (user_id, phase, due) index; new cards from the cards in deck
-	// order. The review and new counts stop at the daily limit, so the
-	// cost of a step does not grow with the size of the decks.
-	const (
-		statesFrom    = `FROM card_states s JOIN cards c ON c.id = s.card_id `
-		statesFromAll = statesFrom + `JOIN decks d ON d.id = c.deck_id `
-		cardsFromAll  = `FROM cards c JOIN decks d ON d.id = c.deck_id ` + stateJoin
-	)
-	scheduledWhere := func(cond string) string {
-		return `WHERE s.user_id = ? AND ` + cond + ` AND s.suspended = 0 AND s.buried_until <= ? AND ` + studyCards + ` AND ` + fsql
-	}
-	scheduledArgs := func(condArgs ...any) []any {
-		return args([]any{u.ID}, condArgs, []any{nowMS}, studyArgs(u.ID), fargs)
-	}
-	newWhere := ` WHERE COALESCE(s.phase, 0) = 0 AND ` + available + ` AND ` + studyCards + ` AND ` + fsql
-	newArgs := args([]any{u.ID, nowMS}, studyArgs(u.ID), fargs)
-
-	var learningNow int
-	err = db.rq.QueryRowxContext(ctx, `SELECT COALESCE(SUM(CASE WHEN s.due <= ? THEN 1 ELSE 0 END), 0), COUNT(*) `+
-		statesFrom+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`), args([]any{nowMS}, scheduledArgs(aheadMS))...).Scan(&learningNow, &q.Counts.Learning)
-	if err != nil {
-		return nil, fmt.Errorf("count learning cards: %w", err)
-	}
-	if err := sqlx.GetContext(ctx, db.rq, &q.Counts.Review, `SELECT COUNT(*) FROM (SELECT 1 `+statesFrom+scheduledWhere(`s.phase = 2 AND s.due < ?`)+` LIMIT ?)`,
-		args(scheduledArgs(dayEnd), []any{reviewsLeft})...); err != nil {
-		return nil, fmt.Errorf("count due cards: %w", err)
-	}
-	// New cards are the cards to study minus those the user has a
-	// non-new (or hidden) state for: two index counts, rather than probing
-	// the user's state of every card.
-	var cardCount, notNew int
-	if f.Kind == "" {
-		// Without a kind filter the decks' own counts of active cards do.
-		deckCond, deckArgs := "", []any(nil)
-		if f.Deck != "" {
-			deckCond, deckArgs = ` AND d.slug = ?`, []any{f.Deck}
-		}
-		err = sqlx.GetContext(ctx, db.rq, &cardCount, `SELECT COALESCE(SUM(d.active_cards), 0) FROM decks d
-			WHERE d.id IN (`+visibleDecks+`) AND d.id NOT IN (SELECT p.deck_id FROM deck_pauses p WHERE p.user_id = ?)`+deckCond,
-			args(studyArgs(u.ID), deckArgs)...)
-	} else {
-		err = sqlx.GetContext(ctx, db.rq, &cardCount, `SELECT COUNT(*) FROM cards c WHERE `+studyCards+` AND `+fsql,
-			args(studyArgs(u.ID), fargs)...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("count new cards: %w", err)
-	}
-	if err := sqlx.GetContext(ctx, db.rq, &notNew, `SELECT COUNT(*) `+statesFrom+`WHERE s.user_id = ?
-		AND NOT (s.phase = 0 AND s.suspended = 0 AND s.buried_until <= ?) AND `+studyCards+` AND `+fsql,
-		args([]any{u.ID, nowMS}, studyArgs(u.ID), fargs)...); err != nil {
-		return nil, fmt.Errorf("count new cards: %w", err)
-	}
-	q.Counts.New = min(cardCount-notNew, newLeft)
-
-	pick := `SELECT ` + cardColumnsC + `, d.slug AS deck_slug, d.title AS deck_title `
-	var query string
-	var qargs []any
-	switch {
-	case learningNow > 0:
-		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(nowMS)
-	case q.Counts.Review > 0:
-		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase = 2 AND s.due < ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(dayEnd)
-	case q.Counts.New > 0:
-		query, qargs = pick+cardsFromAll+newWhere+` ORDER BY c.deck_id, c.position LIMIT 1`, newArgs
-	case q.Counts.Learning > 0:
-		// Nothing else left: learning cards due within srs.LearnAhead
-		// come early, as in Anki.
-		query, qargs = pick+statesFromAll+scheduledWhere(`s.phase IN (1, 3) AND s.due <= ?`)+` ORDER BY s.due, c.id LIMIT 1`, scheduledArgs(aheadMS)
-	default:
-		next, err := db.nextDue(ctx, u, fsql, fargs, dayEnd, newLeft == 0, reviewsLeft == 0)
-		if err != nil {
-			return nil, err
-		}
-		q.NextDue = next
-		return &q, nil
-	}
-	rc, err := db.reviewCard(ctx, db.rq, u.ID, query, qargs...)
-	if err != nil {
+// ReviewCardByID returns a card the user may study, with the user's state
+// of it, or ENotFound.
+func (db *DB) ReviewCardByID(ctx context.Context, u *User, cardID int64) (*ReviewCard, error) {
+	if err := checkVisible(ctx, db.rq, u.ID, cardID); err != nil {
 		return nil, err
 	}
-	q.Card = rc
-	return &q, nil
+	return db.queueCard(ctx, db.rq, u.ID, cardID)
 }
 
-// nextDue says when the next card comes due when none is due now: the
-// earliest learning or review card (not before its burial ends), and cards
-// held back by a daily limit or a burial at the start of the next day.
-func (db *DB) nextDue(ctx context.Context, u *User, fsql string, fargs []any, dayEnd int64, newCapped, reviewsCapped bool) (time.Time, error) {
-	rows, err := db.ro.QueryxContext(ctx, `SELECT COALESCE(s.phase, 0) AS phase,
-		MIN(CASE WHEN COALESCE(s.buried_until, 0) > COALESCE(s.due, 0) THEN s.buried_until ELSE COALESCE(s.due, 0) END) AS due
-		FROM cards c `+stateJoin+` WHERE `+studyCards+` AND COALESCE(s.suspended, 0) = 0 AND `+fsql+`
-		GROUP BY COALESCE(s.phase, 0)`, args([]any{u.ID}, studyArgs(u.ID), fargs)...)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("next due: %w", err)
+// checkVisible returns ENotFound unless the user may study the card.
+func checkVisible(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) error {
+	vis := deckVisible("c.deck_id", userID)
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND c.retired_at IS NULL AND `+vis.sql,
+		args([]any{cardID}, vis.args)...); err != nil {
+		return fmt.Errorf("get card %d: %w", cardID, err)
 	}
-	defer rows.Close()
-	var next int64
-	for rows.Next() {
-		var phase srs.Phase
-		var due int64
-		if err := rows.Scan(&phase, &due); err != nil {
-			return time.Time{}, fmt.Errorf("next due: %w", err)
-		}
-		switch {
-		case phase == srs.New && (newCapped || due > 0):
-			due = max(due, dayEnd)
-		case phase == srs.New:
-			continue // new cards were available: not a "next due" case
-		case phase == srs.Review && reviewsCapped:
-			due = max(due, dayEnd)
-		}
-		if next == 0 || due < next {
-			next = due
-		}
+	if n == 0 {
+		return Errorf(ENotFound, "Card not found.")
 	}
-	if err := rows.Err(); err != nil || next == 0 {
-		return time.Time{}, err
-	}
-	return time.UnixMilli(next).UTC(), nil
+	return nil
 }
-
-// cardColumnsC is cardColumns qualified with the alias c.
-var cardColumnsC = prefixed("c", cardColumns)
 
 // prefixed qualifies a column list with a table alias.
 func prefixed(alias, cols string) string {
@@ -328,22 +178,64 @@ func prefixed(alias, cols string) string {
 	return strings.Join(fields, ", ")
 }
 
-// reviewCard runs a query for one card and loads the user's state of it.
-func (db *DB) reviewCard(ctx context.Context, q sqlx.QueryerContext, userID int64, query string, args ...any) (*ReviewCard, error) {
-	var rc ReviewCard
-	if err := sqlx.GetContext(ctx, q, &rc, query, args...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, Errorf(ENotFound, "Card not found.")
-		}
-		return nil, fmt.Errorf("get card: %w", err)
-	}
-	st, err := loadState(ctx, q, userID, rc.ID)
-	if err != nil {
-		return nil, err
-	}
-	rc.State = st
-	return &rc, nil
+// sqlPart is a piece of SQL with its own arguments.
+type sqlPart struct {
+	sql  string
+	args []any
 }
+
+// deckVisible is the condition that the deck with id column col is one
+// the user may see: public (built-in or imported by the operator), a deck
+// of one of the user's groups, or the user's own. It probes the deck and
+// the membership by their keys.
+func deckVisible(col string, userID int64) sqlPart {
+	return sqlPart{`EXISTS (SELECT 1 FROM decks vd WHERE vd.id = ` + col + ` AND (vd.owner_id = ? OR (vd.owner_id IS NULL AND
+		(vd.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members vm WHERE vm.group_id = vd.group_id AND vm.user_id = ?)))))`,
+		[]any{userID, userID}}
+}
+
+// The statements a rating runs inside its write transaction; store.Open
+// prepares them (see stmtCache.warm).
+const (
+	stateColumns = `phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
+		remaining_steps, suspended, buried_until, flagged, version`
+	loadStateSQL = `SELECT ` + stateColumns + ` FROM card_states WHERE user_id = ? AND card_id = ?`
+	// rateLoadSQL reads, in one probe, the card (if the user may study
+	// it), the user's state of it and the user's cursor in its deck.
+	rateLoadSQL = `SELECT c.deck_id, c.kind, c.position,
+		COALESCE(s.phase, 0), COALESCE(s.due, 0), COALESCE(s.stability, 0), COALESCE(s.difficulty, 0),
+		COALESCE(s.scheduled_days, 0), COALESCE(s.reps, 0), COALESCE(s.lapses, 0), COALESCE(s.last_review, 0),
+		COALESCE(s.remaining_steps, 0), COALESCE(s.suspended, 0), COALESCE(s.buried_until, 0),
+		COALESCE(s.flagged, 0), COALESCE(s.version, 0), COALESCE(l.next_position, 0)
+		FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
+		LEFT JOIN learner_decks l ON l.user_id = ? AND l.deck_id = c.deck_id AND l.kind = c.kind
+		WHERE c.id = ? AND c.retired_at IS NULL AND ` // + deckVisible
+	saveStateSQL = `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
+		last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
+		difficulty = excluded.difficulty, scheduled_days = excluded.scheduled_days, reps = excluded.reps, lapses = excluded.lapses,
+		last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
+		buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`
+	insertReviewSQL = `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
+		phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	// countDaySQL adds a rating to the day's counts.
+	countDaySQL = `INSERT INTO study_days (user_id, day, ratings, new_done, reviews_done) VALUES (?, ?, 1, ?, ?)
+		ON CONFLICT (user_id, day) DO UPDATE SET ratings = study_days.ratings + 1,
+		new_done = study_days.new_done + excluded.new_done, reviews_done = study_days.reviews_done + excluded.reviews_done`
+	// studiedSQL counts a card the user studied for the first time and
+	// moves the user's cursor in the deck to the first card of that kind,
+	// from the old cursor on, that the user has not studied (past the
+	// rated card when there is none).
+	studiedSQL = `INSERT INTO learner_decks (user_id, deck_id, kind, studied, next_position)
+		VALUES (?, ?, ?, 1, COALESCE((SELECT MIN(c.position) FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
+			WHERE c.deck_id = ? AND c.kind = ? AND c.retired_at IS NULL AND c.position >= ? AND (s.card_id IS NULL OR s.phase = 0)), ?))
+		ON CONFLICT (user_id, deck_id, kind) DO UPDATE SET studied = learner_decks.studied + 1, next_position = excluded.next_position`
+)
+
+// writeStatements are prepared on the writer connection at Open.
+var writeStatements = []string{loadStateSQL, rateLoadSQL + deckVisible("c.deck_id", 0).sql, saveStateSQL, insertReviewSQL,
+	countDaySQL, studiedSQL, lastRatingSQL}
 
 // loadState returns a user's state of a card, the zero state if none.
 func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (CardState, error) {
@@ -358,44 +250,32 @@ func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64)
 	return st, nil
 }
 
-// ReviewCardByID returns a card the user may study, with the user's state
-// of it, or ENotFound.
-func (db *DB) ReviewCardByID(ctx context.Context, u *User, cardID int64) (*ReviewCard, error) {
-	return db.reviewCard(ctx, db.rq, u.ID, `SELECT `+prefixed("c", cardColumns)+`, d.slug AS deck_slug, d.title AS deck_title
-		FROM cards c JOIN decks d ON d.id = c.deck_id WHERE c.id = ? AND `+visibleCards, args([]any{cardID}, visibleArgs(u.ID))...)
+// rateTarget is what a write on a card reads first.
+type rateTarget struct {
+	deckID   int64
+	kind     decks.Kind
+	position int
+	state    CardState
+	cursor   int
 }
 
-// The statements a rating runs inside its write transaction; store.Open
-// prepares them (see stmtCache.warm).
-const (
-	loadStateSQL = `SELECT phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
-		remaining_steps, suspended, buried_until, flagged, version FROM card_states WHERE user_id = ? AND card_id = ?`
-	checkVisibleSQL = `SELECT COUNT(*) FROM cards c WHERE c.id = ? AND ` + visibleCards
-	saveStateSQL    = `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
-		last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
-		difficulty = excluded.difficulty, scheduled_days = excluded.scheduled_days, reps = excluded.reps, lapses = excluded.lapses,
-		last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
-		buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`
-	insertReviewSQL = `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
-		phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertStudyDaySQL = `INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT (user_id, day) DO NOTHING`
-)
-
-// writeStatements are prepared on the writer connection at Open.
-var writeStatements = []string{loadStateSQL, checkVisibleSQL, saveStateSQL, insertReviewSQL, insertStudyDaySQL}
-
-// checkVisible returns ENotFound unless the user may study the card.
-func checkVisible(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) error {
-	var n int
-	if err := sqlx.GetContext(ctx, q, &n, checkVisibleSQL, args([]any{cardID}, visibleArgs(userID))...); err != nil {
-		return err
+// loadTarget reads a card the user may study, the user's state of it and
+// the user's cursor in its deck, or ENotFound.
+func loadTarget(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (*rateTarget, error) {
+	vis := deckVisible("c.deck_id", userID)
+	var t rateTarget
+	st := &t.state
+	err := q.QueryRowxContext(ctx, rateLoadSQL+vis.sql, args([]any{userID, userID, cardID}, vis.args)...).Scan(
+		&t.deckID, &t.kind, &t.position,
+		&st.Phase, &st.Due, &st.Stability, &st.Difficulty, &st.ScheduledDays, &st.Reps, &st.Lapses, &st.LastReview,
+		&st.RemainingSteps, &st.Suspended, &st.BuriedUntil, &st.Flagged, &st.Version, &t.cursor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "Card not found.")
 	}
-	if n == 0 {
-		return Errorf(ENotFound, "Card not found.")
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return &t, nil
 }
 
 // saveState writes a user's state of a card, bumping its version.
@@ -420,25 +300,28 @@ type Rating struct {
 
 // Rate applies a rating to a card for a user, exactly once: token must be
 // the token of the state the card was shown in, else ErrStale. The new
-// state and the review row are written in one transaction.
+// state, the review row and the counters a review step reads (the day's
+// counts, the user's progress through the deck) are written in one
+// transaction, and Rate returns once it is durable.
 func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r srs.Rating) (*Rating, error) {
 	if !r.Valid() {
 		return nil, Errorf(EInvalid, "A rating is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy).")
 	}
+	set := u.Settings()
+	sched := srs.NewScheduler(set)
 	var out *Rating
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
-		if err := checkVisible(ctx, db.tq(tx), u.ID, cardID); err != nil {
-			return err
-		}
-		before, err := loadState(ctx, db.tq(tx), u.ID, cardID)
+		q := db.tq(tx)
+		t, err := loadTarget(ctx, q, u.ID, cardID)
 		if err != nil {
 			return err
 		}
+		before := t.state
 		if token != before.Token() {
 			return ErrStale
 		}
 		now := db.Now().Truncate(time.Millisecond)
-		next, err := srs.NewScheduler(u.Settings()).Next(before.SRS(), now, r)
+		next, err := sched.Next(before.SRS(), now, r)
 		if err != nil {
 			return err
 		}
@@ -448,21 +331,33 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 			// Leeches are flagged so they can be found and rewritten.
 			after.Flagged = true
 		}
-		if err := saveState(ctx, db.tq(tx), u.ID, cardID, after, now.UnixMilli()); err != nil {
+		nowMS := now.UnixMilli()
+		if err := saveState(ctx, q, u.ID, cardID, after, nowMS); err != nil {
 			return err
 		}
 		after.Version++
 		prev, _ := json.Marshal(before)
-		res, err := db.tq(tx).ExecContext(ctx, insertReviewSQL,
-			u.ID, cardID, before.Version, int(r), now.UnixMilli(), before.Phase, before.ScheduledDays, after.Phase, after.Due,
-			after.Stability, after.Difficulty, after.Due-now.UnixMilli(), string(prev))
-		if err != nil {
+		var id int64
+		if err := q.QueryRowxContext(ctx, insertReviewSQL,
+			u.ID, cardID, before.Version, int(r), nowMS, before.Phase, before.ScheduledDays, after.Phase, after.Due,
+			after.Stability, after.Difficulty, after.Due-nowMS, string(prev)).Scan(&id); err != nil {
 			return err
 		}
-		id, _ := res.LastInsertId()
-		if _, err := db.tq(tx).ExecContext(ctx, insertStudyDaySQL,
-			u.ID, u.Settings().DayNumber(now)); err != nil {
+		wasNew, wasReview := 0, 0
+		switch before.Phase {
+		case srs.New:
+			wasNew = 1
+		case srs.Review:
+			wasReview = 1
+		}
+		if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview); err != nil {
 			return err
+		}
+		if before.Phase == srs.New {
+			if _, err := q.ExecContext(ctx, studiedSQL, u.ID, t.deckID, string(t.kind),
+				u.ID, t.deckID, string(t.kind), t.cursor, max(t.cursor, t.position+1)); err != nil {
+				return err
+			}
 		}
 		out = &Rating{ReviewID: id, Before: before, After: after}
 		return nil
@@ -476,32 +371,43 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 	return out, nil
 }
 
+// lastRatingSQL reads a user's latest rating that is not undone: a probe
+// of the (user_id, id) index that steps back over undone ratings only.
+const lastRatingSQL = `SELECT id, card_id, before_state, reviewed_at, prev_phase FROM reviews
+	WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`
+
 // LastReview returns the id of the user's latest rating that can be
 // undone, or 0.
 func (db *DB) LastReview(ctx context.Context, u *User) (int64, error) {
-	var id sql.NullInt64
-	err := sqlx.GetContext(ctx, db.rq, &id, `SELECT MAX(id) FROM reviews WHERE user_id = ? AND undone_at IS NULL`, u.ID)
+	var id int64
+	err := sqlx.GetContext(ctx, db.rq, &id, `SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`, u.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("last review: %w", err)
 	}
-	return id.Int64, nil
+	return id, nil
 }
 
 // Undo takes back the user's latest rating, which must be reviewID (the
 // one the page offered to undo, so a repeated undo does nothing): the
-// review row is marked undone and the card gets back the state it had
-// before. It returns the card's id.
+// review row is marked undone, the card gets back the state it had
+// before, and the counters the rating moved move back. It returns the
+// card's id.
 func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) {
 	var cardID int64
+	set := u.Settings()
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		q := db.tq(tx)
 		var last struct {
-			ID         int64  `db:"id"`
-			CardID     int64  `db:"card_id"`
-			Before     string `db:"before_state"`
-			ReviewedAt int64  `db:"reviewed_at"`
+			ID         int64     `db:"id"`
+			CardID     int64     `db:"card_id"`
+			Before     string    `db:"before_state"`
+			ReviewedAt int64     `db:"reviewed_at"`
+			PrevPhase  srs.Phase `db:"prev_phase"`
 		}
-		err := tx.GetContext(ctx, &last, `SELECT id, card_id, before_state, reviewed_at FROM reviews
-			WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`, u.ID)
+		err := sqlx.GetContext(ctx, q, &last, lastRatingSQL, u.ID)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && last.ID != reviewID) {
 			return Errorf(EConflict, "Nothing to undo: that rating was already undone.")
 		}
@@ -512,7 +418,7 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		if err := json.Unmarshal([]byte(last.Before), &before); err != nil {
 			return fmt.Errorf("decode review %d: %w", last.ID, err)
 		}
-		current, err := loadState(ctx, db.tq(tx), u.ID, last.CardID)
+		current, err := loadState(ctx, q, u.ID, last.CardID)
 		if err != nil {
 			return err
 		}
@@ -520,22 +426,36 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		before.Suspended, before.BuriedUntil, before.Version = current.Suspended, current.BuriedUntil, current.Version
 		before.Flagged = current.Flagged && (before.Leech() || !current.Leech())
 		now := db.now()
-		if err := saveState(ctx, db.tq(tx), u.ID, last.CardID, before, now); err != nil {
+		if err := saveState(ctx, q, u.ID, last.CardID, before, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reviews SET undone_at = ? WHERE id = ?`, now, last.ID); err != nil {
 			return err
 		}
-		// The study day stays a study day only if another rating is left in it.
-		set := u.Settings()
-		at := timeMS(last.ReviewedAt)
-		var left int
-		if err := tx.GetContext(ctx, &left, `SELECT COUNT(*) FROM reviews WHERE user_id = ? AND reviewed_at >= ? AND reviewed_at < ? AND undone_at IS NULL`,
-			u.ID, set.DayStart(at).UnixMilli(), set.NextDayStart(at).UnixMilli()); err != nil {
+		// The day's counts lose the rating; a day left without one is no
+		// longer a study day.
+		day := set.DayNumber(timeMS(last.ReviewedAt))
+		wasNew, wasReview := 0, 0
+		switch last.PrevPhase {
+		case srs.New:
+			wasNew = 1
+		case srs.Review:
+			wasReview = 1
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE study_days SET ratings = ratings - 1, new_done = new_done - ?,
+			reviews_done = reviews_done - ? WHERE user_id = ? AND day = ?`, wasNew, wasReview, u.ID, day); err != nil {
 			return err
 		}
-		if left == 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM study_days WHERE user_id = ? AND day = ?`, u.ID, set.DayNumber(at)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM study_days WHERE user_id = ? AND day = ? AND ratings <= 0`, u.ID, day); err != nil {
+			return err
+		}
+		if before.Phase == srs.New && current.Phase != srs.New {
+			// The card is new again: the deck has one more card to learn,
+			// and the cursor must not be past it.
+			if _, err := tx.ExecContext(ctx, `UPDATE learner_decks SET studied = studied - 1,
+				next_position = CASE WHEN learner_decks.next_position < c.position THEN learner_decks.next_position ELSE c.position END
+				FROM cards c WHERE c.id = ? AND learner_decks.user_id = ? AND learner_decks.deck_id = c.deck_id AND learner_decks.kind = c.kind`,
+				last.CardID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -565,21 +485,21 @@ const (
 
 // Act applies a card action for a user.
 func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) error {
+	set := u.Settings()
 	return db.write(ctx, func(tx *sqlx.Tx) error {
-		if err := checkVisible(ctx, db.tq(tx), u.ID, cardID); err != nil {
-			return err
-		}
-		st, err := loadState(ctx, db.tq(tx), u.ID, cardID)
+		q := db.tq(tx)
+		t, err := loadTarget(ctx, q, u.ID, cardID)
 		if err != nil {
 			return err
 		}
+		st := t.state
 		switch a {
 		case ActionSuspend:
 			st.Suspended = true
 		case ActionUnsuspend:
 			st.Suspended = false
 		case ActionBury:
-			st.BuriedUntil = u.Settings().NextDayStart(db.Now()).UnixMilli()
+			st.BuriedUntil = set.NextDayStart(db.Now()).UnixMilli()
 		case ActionFlag:
 			st.Flagged = true
 		case ActionUnflag:
@@ -587,7 +507,7 @@ func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) erro
 		default:
 			return Errorf(EInvalid, "Unknown card action %q.", a)
 		}
-		return saveState(ctx, db.tq(tx), u.ID, cardID, st, db.now())
+		return saveState(ctx, q, u.ID, cardID, st, db.now())
 	})
 }
 

@@ -1,12 +1,14 @@
 // Package store keeps flashd's data in SQLite, through sqlx on the pure-Go
 // modernc.org/sqlite driver. It is the only package that speaks SQL.
 //
-// A DB holds two pools on one file: a single writer connection, through
-// which every write goes (SQLite allows one writer at a time, and one
-// connection makes the wait a queue in Go rather than SQLITE_BUSY retries),
-// and a pool of read-only connections. Connection settings travel in the DSN
-// so that every pooled connection gets them: WAL, busy_timeout,
-// foreign_keys, synchronous=NORMAL, and BEGIN IMMEDIATE for transactions.
+// A DB holds two pools on one file: a single writer connection, which one
+// goroutine drives (SQLite allows one writer at a time; writes queue in Go,
+// first in first out, and the waiting ones commit together: see
+// writer.go), and a pool of read-only connections whose transactions begin
+// deferred, so a read never waits for a write. Connection settings travel
+// in the DSN so that every pooled connection gets them: WAL, busy_timeout,
+// foreign_keys, synchronous=FULL (a commit is durable when it returns),
+// and BEGIN IMMEDIATE for the writer.
 //
 // Times are INTEGER Unix milliseconds, UTC, taken from DB.Now so tests can
 // move the clock. Every query on rows a user owns filters by that user.
@@ -38,6 +40,9 @@ type DB struct {
 	rq      cached     // cached statements on ro, for hot reads
 	rwStmts *stmtCache // cached statements on rw, for hot writes (see tq)
 
+	writes     chan *writeJob // the writer's queue (see writer.go)
+	writerDone chan struct{}
+
 	checkpoints     *sqlx.DB // the checkpointer's own connection
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
@@ -57,12 +62,17 @@ func dsn(path string, readOnly bool) string {
 		"_pragma=busy_timeout(10000)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=foreign_keys(1)",
-		"_pragma=synchronous(NORMAL)",
-		"_txlock=immediate",
+		// FULL: a commit is on disk (the WAL is synced) when it returns,
+		// so an acknowledged rating survives a power loss; group commit
+		// (writer.go) shares one sync among the waiting ratings.
+		"_pragma=synchronous(FULL)",
 	}
 	if readOnly {
-		q = append(q, "_pragma=query_only(1)")
+		// Readers begin deferred: a read transaction takes no lock but
+		// its snapshot, and never waits for the writer.
+		q = append(q, "_pragma=query_only(1)", "_txlock=deferred")
 	} else {
+		q = append(q, "_txlock=immediate")
 		// The writer never checkpoints on commit: a background goroutine
 		// does (see checkpointer), so no rating waits for one.
 		q = append(q, "_pragma=wal_autocheckpoint(0)")
@@ -89,7 +99,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rw.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	n := 2 * runtime.GOMAXPROCS(0)
+	// Readers never wait for the writer (WAL), so a few per core keep the
+	// cores busy while some wait on the disk.
+	n := 4 * runtime.GOMAXPROCS(0)
 	ro.SetMaxOpenConns(n)
 	ro.SetMaxIdleConns(n)
 	db.ro = ro
@@ -99,6 +111,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
+	if err := db.rq.c.warm(ctx, queueStatements...); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare statements: %w", err)
+	}
+	db.startWriter()
 	if err := db.startCheckpointer(); err != nil {
 		db.Close()
 		return nil, err
@@ -141,6 +158,7 @@ func (db *DB) startCheckpointer() error {
 // Close stops the checkpointer, folds the WAL back into the database file
 // and closes both pools.
 func (db *DB) Close() error {
+	db.stopWriter()
 	if db.checkpoints != nil {
 		close(db.stopCheckpoints)
 		<-db.checkpointsDone
@@ -169,20 +187,6 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // now returns the clock's time in Unix milliseconds.
 func (db *DB) now() int64 { return db.Now().UnixMilli() }
-
-// write runs fn in a write transaction (BEGIN IMMEDIATE), committing when
-// fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.rw.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
 
 // migrate applies the embedded migrations the database has not recorded,
 // one transaction per file.

@@ -36,7 +36,7 @@ func TestOpenSettings(t *testing.T) {
 		pool.GetContext(ctx, &fk, `PRAGMA foreign_keys`)
 		pool.GetContext(ctx, &sync, `PRAGMA synchronous`)
 		pool.GetContext(ctx, &timeout, `PRAGMA busy_timeout`)
-		if mode != "wal" || fk != 1 || sync != 1 || timeout != 10000 {
+		if mode != "wal" || fk != 1 || sync != 2 || timeout != 10000 {
 			t.Errorf("%s: journal_mode=%s foreign_keys=%d synchronous=%d busy_timeout=%d", name, mode, fk, sync, timeout)
 		}
 	}

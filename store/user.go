@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -48,12 +49,26 @@ type User struct {
 // Settings returns the user's scheduling settings. An unknown time zone
 // (one the system no longer knows) falls back to UTC.
 func (u *User) Settings() srs.Settings {
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := location(u.TimeZone)
 	return srs.Settings{Retention: u.Retention, MaxIntervalDays: u.MaxInterval,
 		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Location: loc}
+}
+
+// locations caches time zones by name: time.LoadLocation reads and
+// parses the zone file on every call, and every request needs one.
+var locations sync.Map // name -> *time.Location
+
+// location returns the named time zone, UTC if the system does not know it.
+func location(name string) *time.Location {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC // not cached: only the zones the system knows are
+	}
+	locations.Store(name, loc)
+	return loc
 }
 
 const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at`
@@ -239,6 +254,14 @@ func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 	return token, nil
 }
 
+// sessionUserSQL reads a session and its user in one probe.
+const sessionUserSQL = `SELECT s.user_id, s.csrf_token, s.expires_at, ` + userColumnsU + `
+	FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+
+// userColumnsU is userColumns qualified with the alias u.
+const userColumnsU = `u.id, u.username, u.password_hash, u.is_admin, u.time_zone, u.retention, u.max_interval,
+	u.new_per_day, u.reviews_per_day, u.created_at`
+
 // SessionUser returns the user and session of a session token, or
 // EUnauthorized when the token is unknown or expired.
 func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, error) {
@@ -246,18 +269,17 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}
 	var s Session
-	err := sqlx.GetContext(ctx, db.rq, &s, `SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?`, hashToken(token))
+	var u User
+	err := db.rq.QueryRowxContext(ctx, sessionUserSQL, hashToken(token)).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt,
+		&u.ID, &u.Username, &u.PasswordHash, &u.Admin, &u.TimeZone, &u.Retention, &u.MaxInterval,
+		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("get session: %w", err)
 	}
-	u, err := db.UserByID(ctx, s.UserID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return u, &s, nil
+	return &u, &s, nil
 }
 
 // DeleteSession ends a session.

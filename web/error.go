@@ -18,6 +18,7 @@ var statusOf = map[store.Code]int{
 	store.EConflict:     http.StatusConflict,
 	store.EUnauthorized: http.StatusUnauthorized,
 	store.EForbidden:    http.StatusForbidden,
+	store.EBusy:         http.StatusServiceUnavailable,
 	store.EInternal:     http.StatusInternalServerError,
 }
 

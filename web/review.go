@@ -93,10 +93,7 @@ func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int) 
 	if err != nil {
 		return nil, err
 	}
-	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1}
-	if p.UndoID, err = s.db.LastReview(ctx, u); err != nil {
-		return nil, err
-	}
+	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1, UndoID: q.UndoID}
 	rc := q.Card
 	if cardID != 0 {
 		if rc, err = s.db.ReviewCardByID(ctx, u, cardID); err != nil {

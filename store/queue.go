@@ -1,0 +1,429 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
+)
+
+// The review queue: the store reads the inputs of srs.Plan in one read
+// transaction, from rows the rating transaction keeps up to date (the
+// day's counts in study_days, each learner's progress through each deck
+// and kind in learner_decks, the decks' card counts in deck_kinds), and
+// srs.Plan decides. Every read below is an index probe or a walk bounded
+// by what is due or by the daily limits, never by the learner's progress,
+// the length of the review log or the number of users.
+
+// queueStatements are the statements of a review step, prepared on the
+// read pool when the database opens, so a step never waits to prepare one.
+var queueStatements = []string{dayAndUndoSQL, studyDecksSQL, learningSQL, reviewsDueSQL, nextNewSQL, queueCardSQL,
+	laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL}
+
+const (
+	// dayAndUndoSQL reads the day's counts and the latest undoable rating.
+	dayAndUndoSQL = `SELECT
+		COALESCE((SELECT new_done FROM study_days WHERE user_id = ? AND day = ?), 0),
+		COALESCE((SELECT reviews_done FROM study_days WHERE user_id = ? AND day = ?), 0),
+		COALESCE((SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1), 0)`
+
+	// studyDecksSQL lists the decks a learner may see, by kind, with the
+	// learner's progress through them and the new cards the learner has
+	// hidden (suspended or buried) in them. Visible decks come from three
+	// index lookups: public decks, the learner's groups' decks, the
+	// learner's own.
+	studyDecksSQL = `SELECT d.id, d.slug, k.kind, k.active_cards,
+		COALESCE(l.studied, 0) AS studied, COALESCE(l.next_position, 0) AS next_position,
+		EXISTS (SELECT 1 FROM deck_pauses p WHERE p.user_id = ? AND p.deck_id = d.id) AS paused,
+		(SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+			WHERE s.user_id = ? AND s.phase = 0 AND (s.suspended <> 0 OR s.buried_until > ?)
+			AND c.deck_id = d.id AND c.kind = k.kind AND c.retired_at IS NULL) AS hidden_new
+		FROM ` + visibleDeckIDsSQL + ` v
+		JOIN decks d ON d.id = v.id
+		JOIN deck_kinds k ON k.deck_id = d.id
+		LEFT JOIN learner_decks l ON l.user_id = ? AND l.deck_id = d.id AND l.kind = k.kind
+		ORDER BY d.id, k.kind`
+
+	// learningSQL lists the learning and relearning cards due by a time.
+	learningSQL = `SELECT s.card_id, s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL`
+
+	// reviewsDueSQL walks the review cards due before a time, earliest
+	// first; the caller stops at the daily limit.
+	reviewsDueSQL = `SELECT s.card_id, s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL
+		ORDER BY s.due`
+
+	// nextNewSQL finds the first new card of a deck and kind from the
+	// learner's cursor that is neither suspended nor buried.
+	nextNewSQL = `SELECT c.id, c.position FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
+		WHERE c.deck_id = ? AND c.kind = ? AND c.retired_at IS NULL AND c.position >= ?
+		AND (s.card_id IS NULL OR (s.phase = 0 AND s.suspended = 0 AND s.buried_until <= ?))
+		ORDER BY c.position LIMIT 1`
+
+	// laterLearningSQL and laterReviewSQL walk the cards due after a time.
+	laterLearningSQL = `SELECT s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due > ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL
+		ORDER BY s.due`
+	laterReviewSQL = `SELECT s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase = 2 AND s.due >= ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL
+		ORDER BY s.due`
+	// buriedSQL lists the learner's buried cards: when each comes back.
+	buriedSQL = `SELECT CASE WHEN s.due > s.buried_until THEN s.due ELSE s.buried_until END, c.deck_id, c.kind
+		FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.buried_until > ? AND s.suspended = 0 AND c.retired_at IS NULL`
+
+	// queueCardSQL reads a card with its deck and the learner's state.
+	queueCardSQL = `SELECT ` + cardColumnsPrefixed + `, d.slug AS deck_slug, d.title AS deck_title,
+		COALESCE(s.phase, 0), COALESCE(s.due, 0), COALESCE(s.stability, 0), COALESCE(s.difficulty, 0),
+		COALESCE(s.scheduled_days, 0), COALESCE(s.reps, 0), COALESCE(s.lapses, 0), COALESCE(s.last_review, 0),
+		COALESCE(s.remaining_steps, 0), COALESCE(s.suspended, 0), COALESCE(s.buried_until, 0),
+		COALESCE(s.flagged, 0), COALESCE(s.version, 0)
+		FROM cards c JOIN decks d ON d.id = c.deck_id LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
+		WHERE c.id = ?`
+)
+
+// cardColumnsPrefixed is cardColumns qualified with the alias c.
+const cardColumnsPrefixed = `c.id, c.deck_id, c.card_key, c.note_key, c.explicit_key, c.cloze, c.position, c.section, c.kind, c.type,
+	c.front_src, c.back_src, c.front_html, c.back_html, c.cloze_html, c.options, c.content_hash, c.guid,
+	c.created_at, c.updated_at, c.retired_at`
+
+// visibleDeckIDsSQL selects the ids of the decks a user may see, from
+// three index lookups: public decks (built-in or imported by the
+// operator), the decks of the user's groups, and the user's own decks. Its
+// arguments are the user's id twice; visibleDeckIDs carries them.
+const visibleDeckIDsSQL = `(SELECT id FROM decks WHERE owner_id IS NULL AND group_id IS NULL
+	UNION ALL SELECT dg.id FROM group_members gm JOIN decks dg ON dg.group_id = gm.group_id AND dg.owner_id IS NULL WHERE gm.user_id = ?
+	UNION ALL SELECT id FROM decks WHERE owner_id = ?)`
+
+// visibleDeckIDs is visibleDeckIDsSQL with its arguments.
+func visibleDeckIDs(userID int64) sqlPart { return sqlPart{visibleDeckIDsSQL, []any{userID, userID}} }
+
+// studyDeck is one deck and kind the learner may see, with the learner's
+// progress through it.
+type studyDeck struct {
+	ID           int64
+	Slug         string
+	Kind         decks.Kind
+	Active       int
+	Studied      int
+	NextPosition int
+	Paused       bool
+	HiddenNew    int
+}
+
+// available is the number of new cards the learner can be shown now.
+func (d *studyDeck) available() int { return max(0, d.Active-d.Studied-d.HiddenNew) }
+
+// queueRead is one review step's reads, in one read transaction.
+type queueRead struct {
+	db   *DB
+	ctx  context.Context
+	q    cached
+	u    *User
+	set  srs.Settings
+	now  time.Time
+	nowM int64
+	// decks the step studies, in deck order, and by (deck, kind)
+	decks   []studyDeck
+	inQueue map[deckKind]bool
+	undoID  int64
+}
+
+type deckKind struct {
+	deck int64
+	kind decks.Kind
+}
+
+// readTx runs fn in a read transaction on the read-only pool: every read
+// in it sees one snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(q cached) error) error {
+	tx, err := db.ro.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(cached{c: db.rq.c, tx: tx})
+}
+
+// Next returns the next card to review and the counts of what is left, as
+// srs.Plan decides from one snapshot; Queue.UndoID is the rating an undo
+// would take back.
+func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
+	var out *Queue
+	err := db.readTx(ctx, func(q cached) error {
+		r := &queueRead{db: db, ctx: ctx, q: q, u: u, set: u.Settings(), now: db.Now()}
+		r.nowM = r.now.UnixMilli()
+		var err error
+		out, err = r.step(f)
+		return err
+	})
+	if err != nil {
+		if ErrorCode(err) != EInternal {
+			return nil, err
+		}
+		return nil, fmt.Errorf("next card: %w", err)
+	}
+	return out, nil
+}
+
+// step reads the inputs, plans, and loads the picked card.
+func (r *queueRead) step(f Filter) (*Queue, error) {
+	done, err := r.readDay()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.readDecks(f); err != nil {
+		return nil, err
+	}
+	in := srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
+	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
+	if err := r.walk(learningSQL, func(card, due int64) bool {
+		in.Learning = append(in.Learning, srs.Due{Card: card, Due: timeMS(due)})
+		return true
+	}, r.u.ID, ahead, r.nowM); err != nil {
+		return nil, fmt.Errorf("learning cards: %w", err)
+	}
+	limit := in.ReviewsLeft()
+	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
+	if err := r.walk(reviewsDueSQL, func(card, due int64) bool {
+		if in.ReviewHead == nil {
+			in.ReviewHead = &srs.Due{Card: card, Due: timeMS(due)}
+		}
+		in.ReviewsDue++
+		return in.ReviewsDue < limit
+	}, r.u.ID, dayEnd, r.nowM); err != nil {
+		return nil, fmt.Errorf("due reviews: %w", err)
+	}
+	in.New = r.newByDeck()
+
+	for {
+		st := srs.Plan(in)
+		q := &Queue{Counts: Counts(st.Counts), UndoID: r.undoID}
+		var cardID int64
+		switch st.Group {
+		case srs.GroupNone:
+			if in.Later, err = r.readLater(dayEnd); err != nil {
+				return nil, err
+			}
+			q.NextDue = srs.Plan(in).NextDue
+			return q, nil
+		case srs.GroupNew:
+			if cardID, err = r.firstNew(st.Deck); err != nil {
+				return nil, err
+			}
+			if cardID == 0 {
+				// The deck's counts promised a new card the walk did not
+				// find: plan again without the deck rather than fail.
+				for i := range in.New {
+					if in.New[i].Deck == st.Deck {
+						in.New[i].Available = 0
+					}
+				}
+				continue
+			}
+		default:
+			cardID = st.Card
+		}
+		if q.Card, err = r.db.queueCard(r.ctx, r.q, r.u.ID, cardID); err != nil {
+			return nil, err
+		}
+		return q, nil
+	}
+}
+
+// readDay reads the day's counts and the latest undoable rating.
+func (r *queueRead) readDay() (srs.DayCounts, error) {
+	var d srs.DayCounts
+	day := r.set.DayNumber(r.now)
+	err := r.q.QueryRowxContext(r.ctx, dayAndUndoSQL, r.u.ID, day, r.u.ID, day, r.u.ID).Scan(&d.NewDone, &d.ReviewsDone, &r.undoID)
+	if err != nil {
+		return d, fmt.Errorf("today's counts: %w", err)
+	}
+	return d, nil
+}
+
+// readDecks reads the decks and kinds the step studies: visible, not
+// paused, and matching the filter.
+func (r *queueRead) readDecks(f Filter) error {
+	all, err := readStudyDecks(r.ctx, r.q, r.u.ID, r.nowM)
+	if err != nil {
+		return err
+	}
+	r.inQueue = map[deckKind]bool{}
+	for _, d := range all {
+		if d.Paused || (f.Deck != "" && d.Slug != f.Deck) || (f.Kind != "" && d.Kind != f.Kind) {
+			continue
+		}
+		r.decks = append(r.decks, d)
+		r.inQueue[deckKind{d.ID, d.Kind}] = true
+	}
+	return nil
+}
+
+// readStudyDecks lists the decks and kinds a user may see, in deck order.
+func readStudyDecks(ctx context.Context, q sqlx.QueryerContext, userID, nowMS int64) ([]studyDeck, error) {
+	rows, err := q.QueryxContext(ctx, studyDecksSQL, userID, userID, nowMS, userID, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("study decks: %w", err)
+	}
+	defer rows.Close()
+	var out []studyDeck
+	for rows.Next() {
+		var d studyDeck
+		if err := rows.Scan(&d.ID, &d.Slug, &d.Kind, &d.Active, &d.Studied, &d.NextPosition, &d.Paused, &d.HiddenNew); err != nil {
+			return nil, fmt.Errorf("study decks: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// walk runs a query whose rows start (card or due, due, deck_id, kind)
+// and calls fn for the rows in the step's decks until it returns false.
+func (r *queueRead) walk(query string, fn func(card, due int64) bool, args ...any) error {
+	rows, err := r.q.QueryContext(r.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var card, due, deck int64
+		var kind decks.Kind
+		if err := rows.Scan(&card, &due, &deck, &kind); err != nil {
+			return err
+		}
+		if r.inQueue[deckKind{deck, kind}] && !fn(card, due) {
+			break
+		}
+	}
+	return rows.Err()
+}
+
+// walkDecks is walk for every row in the step's decks, with the deck.
+func (r *queueRead) walkDecks(query string, fn func(card, due, deck int64), args ...any) error {
+	rows, err := r.q.QueryContext(r.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var card, due, deck int64
+		var kind decks.Kind
+		if err := rows.Scan(&card, &due, &deck, &kind); err != nil {
+			return err
+		}
+		if r.inQueue[deckKind{deck, kind}] {
+			fn(card, due, deck)
+		}
+	}
+	return rows.Err()
+}
+
+// firstDue returns the earliest due time of a query whose rows are
+// (due, deck_id, kind), over the step's decks.
+func (r *queueRead) firstDue(query string, args ...any) (time.Time, error) {
+	rows, err := r.q.QueryContext(r.ctx, query, args...)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rows.Close()
+	var first int64
+	for rows.Next() {
+		var due, deck int64
+		var kind decks.Kind
+		if err := rows.Scan(&due, &deck, &kind); err != nil {
+			return time.Time{}, err
+		}
+		if r.inQueue[deckKind{deck, kind}] && (first == 0 || due < first) {
+			first = due
+			if query != buriedSQL {
+				break // the others are in due order
+			}
+		}
+	}
+	if first == 0 {
+		return time.Time{}, rows.Err()
+	}
+	return timeMS(first), rows.Err()
+}
+
+// newByDeck sums the new cards available in each deck of the step.
+func (r *queueRead) newByDeck() []srs.DeckNew {
+	var out []srs.DeckNew
+	for _, d := range r.decks {
+		if n := len(out); n > 0 && out[n-1].Deck == d.ID {
+			out[n-1].Available += d.available()
+			continue
+		}
+		out = append(out, srs.DeckNew{Deck: d.ID, Available: d.available()})
+	}
+	return out
+}
+
+// firstNew returns the first new card in deck order of a deck, over the
+// kinds the step studies, or 0.
+func (r *queueRead) firstNew(deckID int64) (int64, error) {
+	var best int64
+	bestPos := -1
+	for _, d := range r.decks {
+		if d.ID != deckID || d.available() == 0 {
+			continue
+		}
+		var id int64
+		var pos int
+		err := r.q.QueryRowxContext(r.ctx, nextNewSQL, r.u.ID, d.ID, string(d.Kind), d.NextPosition, r.nowM).Scan(&id, &pos)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("next new card: %w", err)
+		}
+		if bestPos < 0 || pos < bestPos {
+			best, bestPos = id, pos
+		}
+	}
+	return best, nil
+}
+
+// readLater reads what comes due after now, when nothing is due now.
+func (r *queueRead) readLater(dayEnd int64) (srs.Later, error) {
+	var l srs.Later
+	var err error
+	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
+	if l.Learning, err = r.firstDue(laterLearningSQL, r.u.ID, ahead, r.nowM); err != nil {
+		return l, fmt.Errorf("next learning card: %w", err)
+	}
+	if l.Review, err = r.firstDue(laterReviewSQL, r.u.ID, dayEnd, r.nowM); err != nil {
+		return l, fmt.Errorf("next review card: %w", err)
+	}
+	if l.Buried, err = r.firstDue(buriedSQL, r.u.ID, r.nowM); err != nil {
+		return l, fmt.Errorf("buried cards: %w", err)
+	}
+	return l, nil
+}
+
+// queueCard reads a card with its deck and the user's state of it.
+func (db *DB) queueCard(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (*ReviewCard, error) {
+	var rc ReviewCard
+	c, st := &rc.Card, &rc.State
+	err := q.QueryRowxContext(ctx, queueCardSQL, userID, cardID).Scan(
+		&c.ID, &c.DeckID, &c.Key, &c.NoteKey, &c.ExplicitKey, &c.Cloze, &c.Position, &c.Section, &c.Kind, &c.Type,
+		&c.FrontSrc, &c.BackSrc, &c.FrontHTML, &c.BackHTML, &c.ClozeHTML, &c.OptionsJSON, &c.ContentHash, &c.GUID,
+		&c.CreatedAt, &c.UpdatedAt, &c.RetiredAt, &rc.DeckSlug, &rc.DeckTitle,
+		&st.Phase, &st.Due, &st.Stability, &st.Difficulty, &st.ScheduledDays, &st.Reps, &st.Lapses, &st.LastReview,
+		&st.RemainingSteps, &st.Suspended, &st.BuriedUntil, &st.Flagged, &st.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "Card not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get card %d: %w", cardID, err)
+	}
+	return &rc, nil
+}
