@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,14 +33,44 @@ type config struct {
 	reviews  int
 	duration time.Duration
 	rate     float64
+	think    time.Duration
 	baseline bool
 	baseFor  time.Duration
 	cards    int
 }
 
+// usage is the head of the --help text; the flags follow it.
+const usage = `Usage: flashload --server URL --db FILE [--learners N] (--reviews N | --duration D) [--rate R] [--think D] [--baseline]
+
+flashload puts review load on a running flashd server over loopback, then
+checks in the server's database that every acknowledged rating was saved
+exactly once. Each learner reviews the deck "flashload" as the browser
+does with htmx: it loads GET /review?deck=flashload for its first card
+(and again only after an error or an answer without a card), thinks for
+--think, then rates with POST /review/{card} sent as htmx sends it
+(HX-Request: true, the CSRF token as X-CSRF-Token and in the form); the
+server answers 200 with the next card's pane, so one review is one round
+trip. One rating in twenty is posted twice at once, like a double click.
+
+It ends with one line:
+
+  reviews=N ok=N errors=N lost=N doubled=N rps=R p50_ms=L p95_ms=L p99_ms=L requests_per_review=X [page_p99_ms=L]
+
+where the latencies are those of the rating posts (which render the next
+card), requests_per_review is every request of the run (page loads, rating
+posts, double clicks) over the acknowledged ratings, and page_p99_ms, there
+when pages were loaded, is the 99th percentile of the GET requests.
+
+Flags:
+`
+
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("flashload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -53,6 +84,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.reviews, "reviews", 0, "stop after this many reviews in all")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long")
 	fs.Float64Var(&c.rate, "rate", 0, "reviews per second in all (0: full speed)")
+	fs.DurationVar(&c.think, "think", 0, "each learner thinks this long before each rating, jittered uniformly\nin [0.5D, 1.5D]; not counted in latency (0: no thinking)")
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure raw SQLite rating transactions in this process")
 	fs.DurationVar(&c.baseFor, "baseline-time", 3*time.Second, "how long the baseline runs")
 	fs.IntVar(&c.cards, "cards", 2000, "cards in the generated load deck")
@@ -66,6 +98,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, errors.New("give exactly one of --reviews N or --duration D")
 	case c.reviews > 10_000_000 || c.duration > time.Hour:
 		return nil, errors.New("a run is bounded: at most 10,000,000 reviews or one hour")
+	case c.think < 0 || c.think > time.Minute:
+		return nil, errors.New("--think must be 0 to 1m")
+	case c.reviews > 0 && time.Duration((c.reviews+c.learners-1)/c.learners)*c.think > time.Hour:
+		return nil, errors.New("a run is bounded: --reviews N with --think D would take each learner over an hour; use --duration")
 	}
 	u, err := url.Parse(c.server)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
@@ -89,7 +125,9 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ack is an acknowledged rating: the server answered its post with 303.
+// ack is an acknowledged rating: the server answered its post with 200
+// and a pane (the next card, or the queue as it is when the token was
+// stale: a double click's twin got there first).
 type ack struct {
 	user    int64
 	card    int64
@@ -137,8 +175,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reviews=%d ok=%d errors=%d lost=%d doubled=%d rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f\n",
-		res.sent, len(res.acks), res.errors, lost, doubled, res.rps, res.pct(50), res.pct(95), res.pct(99))
+	line := fmt.Sprintf("reviews=%d ok=%d errors=%d lost=%d doubled=%d rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f requests_per_review=%.2f",
+		res.sent, len(res.acks), res.errors, lost, doubled, res.rps, res.pct(50), res.pct(95), res.pct(99), res.requestsPerReview())
+	if len(res.pages) > 0 {
+		line += fmt.Sprintf(" page_p99_ms=%.1f", percentile(res.pages, 99))
+	}
+	fmt.Fprintln(stdout, line)
 	if cfg.baseline {
 		brps, err := baseline(ctx, cfg, stderr)
 		if err != nil {
@@ -151,6 +193,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	return nil
 }
+
+// loadDeckID is the id (and slug) of the generated deck, and reviewPath
+// the review page of it.
+const (
+	loadDeckID = "flashload"
+	reviewPath = "/review?deck=" + loadDeckID
+)
 
 // loadDeck is the generated deck the learners review: enough cards that
 // no learner runs out.
@@ -210,17 +259,32 @@ func setUp(ctx context.Context, db *store.DB, cfg *config) ([]loadUser, error) {
 	return users, errors.Join(errs...)
 }
 
-// learner is one logged-in browser.
+// learner is one logged-in browser with the review page open.
 type learner struct {
 	user   loadUser
 	base   string
 	client *http.Client
-	csrf   string
 	rng    *rand.Rand
+
+	// csrf is the page's <meta name="csrf-token">, which web/static/app.js
+	// sends with every htmx request as X-CSRF-Token; pageURL is the page's
+	// address, which htmx sends as HX-Current-URL.
+	csrf    string
+	pageURL string
+
+	// What is on screen: the card, its rating token and the rate form's
+	// CSRF field, from the review page or from the pane the last rating
+	// answered with. card is "" when the next review must load the page,
+	// token "" while a scenario card waits for a pick.
+	card, token, formCSRF string
+
+	requests atomic.Int64   // HTTP requests sent, double clicks included
+	clicks   sync.WaitGroup // double clicks in flight
 }
 
 var (
 	csrfMeta   = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
+	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
 	cardAttr   = regexp.MustCompile(`data-card="(\d+)"`)
 	tokenField = regexp.MustCompile(`name="token" value="([^"]*)"`)
 )
@@ -246,8 +310,8 @@ func login(ctx context.Context, base string, u loadUser) (*learner, error) {
 	return l, nil
 }
 
-// do sends a request (a form post when form is not nil, with the CSRF
-// token) and returns the status and body.
+// do sends a plain browser request (a form post when form is not nil,
+// with the CSRF token) and returns the status and body.
 func (l *learner) do(ctx context.Context, method, path string, form url.Values) (int, string, error) {
 	var body io.Reader
 	if form != nil {
@@ -261,37 +325,115 @@ func (l *learner) do(ctx context.Context, method, path string, form url.Values) 
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	status, page, err := l.send(req)
+	if m := csrfMeta.FindStringSubmatch(page); m != nil {
+		l.csrf = m[1]
+	}
+	return status, page, err
+}
+
+// htmxRequest is a request as htmx 2 sends it from the review pane: the
+// headers HX-Request, HX-Target and HX-Current-URL (never HX-Boosted or
+// HX-History-Restore-Request, for which the server answers with the whole
+// page), the page's CSRF token as X-CSRF-Token, and a form body for a post.
+func (l *learner) htmxRequest(ctx context.Context, method, path, form string) (*http.Request, error) {
+	var body io.Reader
+	if method != http.MethodGet {
+		body = strings.NewReader(form)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "review")
+	req.Header.Set("HX-Current-URL", l.pageURL)
+	req.Header.Set("X-CSRF-Token", l.csrf)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req, nil
+}
+
+// send sends a request, counting it, and returns the status and body. It
+// touches no learner state but the count: double clicks call it from their
+// own goroutine.
+func (l *learner) send(req *http.Request) (int, string, error) {
+	l.requests.Add(1)
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if m := csrfMeta.FindSubmatch(b); m != nil {
-		l.csrf = string(m[1])
-	}
 	return resp.StatusCode, string(b), err
+}
+
+// show reads what a review page or pane puts on screen.
+func (l *learner) show(page string) {
+	l.card, l.token = "", ""
+	if m := cardAttr.FindStringSubmatch(page); m != nil {
+		l.card = m[1]
+	}
+	if m := tokenField.FindStringSubmatch(page); m != nil {
+		l.token = m[1]
+	}
+	if m := csrfField.FindStringSubmatch(page); m != nil {
+		l.formCSRF = m[1]
+	}
 }
 
 // result is what a run measured.
 type result struct {
 	sent, errors int
 	acks         []ack
-	latencies    []time.Duration
+	latencies    []time.Duration // of the rating posts that were acknowledged
+	pages        []time.Duration // of the GET requests that were answered
+	requests     int64           // every request of the run, double clicks included
 	rps          float64
 }
 
-// pct returns a latency percentile in milliseconds.
-func (r *result) pct(p int) float64 {
-	if len(r.latencies) == 0 {
+// pct returns a rating latency percentile in milliseconds.
+func (r *result) pct(p int) float64 { return percentile(r.latencies, p) }
+
+// requestsPerReview is the requests of the run over the acknowledged
+// ratings, 0 when there were none.
+func (r *result) requestsPerReview() float64 {
+	if len(r.acks) == 0 {
 		return 0
 	}
-	i := (len(r.latencies)*p + 99) / 100
-	return float64(r.latencies[min(i, len(r.latencies))-1].Microseconds()) / 1000
+	return float64(r.requests) / float64(len(r.acks))
+}
+
+// percentile returns a percentile of sorted latencies in milliseconds.
+func percentile(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := (len(ds)*p + 99) / 100
+	return float64(ds[min(i, len(ds))-1].Microseconds()) / 1000
+}
+
+// pause waits d, or until ctx is done, and reports whether d passed. A
+// variable so that tests can watch the learners think.
+var pause = func(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// thinkTime is d jittered uniformly in [0.5d, 1.5d).
+func (l *learner) thinkTime(d time.Duration) time.Duration {
+	return time.Duration((0.5 + l.rng.Float64()) * float64(d))
 }
 
 // drive runs the learners until the review count or the duration is
-// reached, and collects acknowledgements and latencies.
+// reached, and collects acknowledgements, latencies and request counts.
 func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writer) *result {
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -311,6 +453,13 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 		defer t.Stop()
 		tickets = t.C
 	}
+	requests := func() (n int64) {
+		for _, l := range learners {
+			n += l.requests.Load()
+		}
+		return n
+	}
+	before := requests() // the log-ins
 	start := time.Now()
 	stopProgress := make(chan struct{})
 	go func() {
@@ -331,93 +480,156 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer l.clicks.Wait() // a double click still in flight is part of the run
 			for ctx.Err() == nil {
 				if cfg.reviews > 0 && budget.Add(-1) < 0 {
 					return
 				}
-				if tickets != nil {
-					select {
-					case <-tickets:
-					case <-ctx.Done():
+				// One review: the page if no card is on screen, think,
+				// take a ticket at --rate, rate.
+				var (
+					pages []time.Duration
+					err   error
+					a     ack
+					lat   time.Duration
+				)
+				if l.card == "" || l.token == "" {
+					pages, err = l.load(ctx)
+				}
+				if err == nil {
+					if cfg.think > 0 && !pause(ctx, l.thinkTime(cfg.think)) {
 						return
 					}
+					if tickets != nil {
+						select {
+						case <-tickets:
+						case <-ctx.Done():
+							return
+						}
+					}
+					a, lat, err = l.rate(ctx)
 				}
-				a, lat, err := l.review(ctx)
 				if ctx.Err() != nil && cfg.duration > 0 {
 					return // the run ended mid-review: not an error
 				}
 				done.Add(1)
 				mu.Lock()
 				res.sent++
+				res.pages = append(res.pages, pages...)
 				if err != nil {
 					res.errors++
-					mu.Unlock()
-					time.Sleep(10 * time.Millisecond) // do not spin on a server that is down
-					continue
 				} else {
 					res.acks = append(res.acks, a)
 					res.latencies = append(res.latencies, lat)
 				}
 				mu.Unlock()
+				if err != nil {
+					time.Sleep(10 * time.Millisecond) // do not spin on a server that is down
+				}
 			}
 		}()
 	}
 	wg.Wait()
 	close(stopProgress)
 	res.rps = float64(res.sent) / time.Since(start).Seconds()
+	res.requests = requests() - before
 	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
+	sort.Slice(res.pages, func(i, j int) bool { return res.pages[i] < res.pages[j] })
 	return res
 }
 
-// review shows the learner the next card and rates it: Again, Hard, Good
-// or Easy at random, weighted so cards come back a few times. One rating
-// in twenty is also posted a second time at once, like a double click.
-func (l *learner) review(ctx context.Context) (ack, time.Duration, error) {
-	status, page, err := l.do(ctx, http.MethodGet, "/review?deck=flashload", nil)
-	if err != nil {
-		return ack{}, 0, err
-	}
-	card, token := cardAttr.FindStringSubmatch(page), tokenField.FindStringSubmatch(page)
-	if status == http.StatusOK && card != nil && token == nil {
-		// A scenario card (not in the load deck, but a deck may have
-		// them): pick the first option, then the rating form shows.
-		status, page, err = l.do(ctx, http.MethodGet, "/review?deck=flashload&pick=0&card="+card[1], nil)
+// load puts a card with its rating form on screen and returns the
+// latencies of the GET requests it made: the review page, loaded as the
+// browser loads it, when no card is on screen (the first review, or after
+// an error or a pane without a card), then, for a scenario card (not in
+// the load deck, but a deck may have them), the pick of its first option,
+// an htmx link whose pane shows the rating form.
+func (l *learner) load(ctx context.Context) ([]time.Duration, error) {
+	var lats []time.Duration
+	status := http.StatusOK
+	get := func(req *http.Request, err error) (string, error) {
 		if err != nil {
-			return ack{}, 0, err
+			return "", err
 		}
-		token = tokenField.FindStringSubmatch(page)
+		t0 := time.Now()
+		var page string
+		status, page, err = l.send(req)
+		if err != nil {
+			return "", err
+		}
+		lats = append(lats, time.Since(t0))
+		return page, nil
 	}
-	if status != http.StatusOK || card == nil || token == nil {
-		return ack{}, 0, fmt.Errorf("review page: status %d, no card", status)
+	if l.card == "" {
+		page, err := get(http.NewRequestWithContext(ctx, http.MethodGet, l.base+reviewPath, nil))
+		if err != nil {
+			return lats, err
+		}
+		if m := csrfMeta.FindStringSubmatch(page); m != nil {
+			l.csrf = m[1]
+		}
+		l.pageURL = l.base + reviewPath
+		l.show(page)
+	}
+	if status == http.StatusOK && l.card != "" && l.token == "" {
+		page, err := get(l.htmxRequest(ctx, http.MethodGet, "/review?card="+l.card+"&pick=0&deck="+loadDeckID, ""))
+		if err != nil {
+			l.card = ""
+			return lats, err
+		}
+		l.show(page)
+	}
+	if status != http.StatusOK || l.card == "" || l.token == "" {
+		l.card, l.token = "", ""
+		return lats, fmt.Errorf("review page: status %d, no card", status)
+	}
+	return lats, nil
+}
+
+// rate answers the card on screen as the browser does: Again, Hard, Good
+// or Easy at random, weighted so cards come back a few times, posted by
+// htmx with the rate form's fields; the pane it answers with puts the next
+// card on screen. One rating in twenty is also posted a second time at
+// once, like a double click. It returns the acknowledgement and the
+// latency of the post.
+func (l *learner) rate(ctx context.Context) (ack, time.Duration, error) {
+	card, token, csrf := l.card, l.token, l.formCSRF
+	l.card, l.token = "", "" // until the answer shows the next card
+	if csrf == "" {
+		csrf = l.csrf
 	}
 	rating := []int{1, 2, 3, 3, 3, 3, 4}[l.rng.IntN(7)]
-	form := url.Values{"rating": {fmt.Sprint(rating)}, "token": {token[1]}}
+	// The rate form's fields in document order, then the button clicked.
+	form := "csrf=" + url.QueryEscape(csrf) + "&token=" + url.QueryEscape(token) +
+		"&deck=" + loadDeckID + "&rating=" + strconv.Itoa(rating)
+	path := "/review/" + card
 	if l.rng.IntN(20) == 0 {
 		// A double click: the same form again, at the same time. The
 		// server must apply it once; verify counts the rows.
-		csrf := l.csrf
-		go func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.base+"/review/"+card[1],
-				strings.NewReader(form.Encode()+"&csrf="+url.QueryEscape(csrf)))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if resp, err := l.client.Do(req); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-		}()
+		if req, err := l.htmxRequest(ctx, http.MethodPost, path, form); err == nil {
+			l.clicks.Add(1)
+			go func() {
+				defer l.clicks.Done()
+				l.send(req)
+			}()
+		}
+	}
+	req, err := l.htmxRequest(ctx, http.MethodPost, path, form)
+	if err != nil {
+		return ack{}, 0, err
 	}
 	t0 := time.Now()
-	status, _, err = l.do(ctx, http.MethodPost, "/review/"+card[1], form)
+	status, pane, err := l.send(req)
 	lat := time.Since(t0)
 	if err != nil {
 		return ack{}, 0, err
 	}
-	if status != http.StatusSeeOther {
-		return ack{}, 0, fmt.Errorf("rating: status %d", status)
+	if status != http.StatusOK {
+		return ack{}, 0, fmt.Errorf("rating: status %d, want 200 and the next card's pane", status)
 	}
-	var id int64
-	fmt.Sscan(card[1], &id)
-	return ack{l.user.id, id, token[1]}, lat, nil
+	l.show(pane)
+	id, _ := strconv.ParseInt(card, 10, 64)
+	return ack{l.user.id, id, token}, lat, nil
 }
 
 // verify compares the acknowledged ratings with the review rows.
