@@ -343,3 +343,14 @@ func (db *DB) Cards(ctx context.Context, deckID int64) ([]Card, error) {
 	}
 	return cs, nil
 }
+
+// FirstCardID returns the id of a deck's first active card, for tools.
+func (db *DB) FirstCardID(ctx context.Context, slug string) (int64, error) {
+	var id int64
+	err := db.ro.GetContext(ctx, &id, `SELECT c.id FROM cards c JOIN decks d ON d.id = c.deck_id
+		WHERE d.slug = ? AND c.retired_at IS NULL ORDER BY c.position LIMIT 1`, slug)
+	if err != nil {
+		return 0, fmt.Errorf("first card of %q: %w", slug, err)
+	}
+	return id, nil
+}

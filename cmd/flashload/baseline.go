@@ -2,21 +2,24 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flashd/flashd/store"
 )
 
-// baseline measures the raw SQLite transactions of a rating, in this
-// process, on a scratch database of the same shape (schema, load deck, one
-// learner): read the card state, write it back, append the review row,
-// commit; one writer connection, as the server has. It returns the
-// transactions per second.
+// baseline measures the raw SQL of review steps, in this process, on a
+// scratch database of the same shape (schema, load deck, one account per
+// learner): each of --learners workers rates a card with the rating
+// transaction and then runs the reads of the next card's page
+// (store.Baseline), with no HTTP, FSRS, templates or writer queue; the
+// writes share one connection, as the server's do. It returns the steps
+// per second.
 func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, error) {
 	dir, err := os.MkdirTemp("", "flashload-baseline-")
 	if err != nil {
@@ -32,59 +35,52 @@ func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, erro
 		db.Close()
 		return 0, err
 	}
-	u, err := db.CreateUser(ctx, "baseline", "baseline-password", false, store.SignUpByAdmin)
+	ids := make([]int64, cfg.learners)
+	for i := range ids {
+		u, err := db.CreateUser(ctx, fmt.Sprintf("baseline-%03d", i+1), "baseline-password", false, store.SignUpByAdmin)
+		if err != nil {
+			db.Close()
+			return 0, err
+		}
+		ids[i] = u.ID
+	}
+	firstCard, err := db.FirstCardID(ctx, loadDeckID)
 	db.Close()
 	if err != nil {
 		return 0, err
 	}
-	raw, err := sql.Open("sqlite", store.DSN(path, false))
+	raw, err := store.OpenBaseline(path)
 	if err != nil {
 		return 0, err
 	}
 	defer raw.Close()
-	raw.SetMaxOpenConns(1)
 
-	n := 0
+	var steps atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
 	start := time.Now()
-	for time.Since(start) < cfg.baseFor {
-		card := int64(1 + n%cfg.cards)
-		if err := rateRaw(ctx, raw, u.ID, card, time.Now().UnixMilli()); err != nil {
-			return 0, err
-		}
-		n++
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := int64(0); time.Since(start) < cfg.baseFor; n++ {
+				card := firstCard + n%int64(cfg.cards)
+				next := firstCard + (n+1)%int64(cfg.cards)
+				if err := raw.Step(ctx, id, card, next, time.Now(), 99999); err != nil {
+					errs <- err
+					return
+				}
+				steps.Add(1)
+			}
+		}()
 	}
-	rps := float64(n) / time.Since(start).Seconds()
-	fmt.Fprintf(stderr, "flashload: baseline %d raw rating transactions in %s\n", n, time.Since(start).Round(time.Millisecond))
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	took := time.Since(start)
+	rps := float64(steps.Load()) / took.Seconds()
+	fmt.Fprintf(stderr, "flashload: baseline %d raw steps by %d workers in %s\n", steps.Load(), len(ids), took.Round(time.Millisecond))
 	return rps, nil
-}
-
-// rateRaw is one rating as bare SQL: the statements store.Rate runs, with
-// a fixed new state instead of the FSRS step.
-func rateRaw(ctx context.Context, raw *sql.DB, userID, cardID, now int64) error {
-	tx, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var version int64
-	err = tx.QueryRowContext(ctx, `SELECT version FROM card_states WHERE user_id = ? AND card_id = ?`, userID, cardID).Scan(&version)
-	if err != nil && err != sql.ErrNoRows {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, reps, last_review, version, updated_at)
-		VALUES (?, ?, 1, ?, 2.3, 5.1, 1, ?, ?, ?)
-		ON CONFLICT (user_id, card_id) DO UPDATE SET phase = excluded.phase, due = excluded.due, stability = excluded.stability,
-		difficulty = excluded.difficulty, reps = card_states.reps + 1, last_review = excluded.last_review, version = excluded.version,
-		updated_at = excluded.updated_at`, userID, cardID, now+600_000, now, version+1, now); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
-		phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, 3, ?, 0, 0, 1, ?, 2.3, 5.1, 600000, '{}')`,
-		userID, cardID, version, now, now+600_000); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO study_days (user_id, day) VALUES (?, ?) ON CONFLICT (user_id, day) DO NOTHING`, userID, now/86400_000); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
