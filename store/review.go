@@ -451,10 +451,11 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		}
 		if before.Phase == srs.New && current.Phase != srs.New {
 			// The card is new again: the deck has one more card to learn,
-			// and the cursor must not be past it.
+			// and the cursor must not be past it. (A retired card is in
+			// no count.)
 			if _, err := tx.ExecContext(ctx, `UPDATE learner_decks SET studied = studied - 1,
 				next_position = CASE WHEN learner_decks.next_position < c.position THEN learner_decks.next_position ELSE c.position END
-				FROM cards c WHERE c.id = ? AND learner_decks.user_id = ? AND learner_decks.deck_id = c.deck_id AND learner_decks.kind = c.kind`,
+				FROM cards c WHERE c.id = ? AND c.retired_at IS NULL AND learner_decks.user_id = ? AND learner_decks.deck_id = c.deck_id AND learner_decks.kind = c.kind`,
 				last.CardID, u.ID); err != nil {
 				return err
 			}

@@ -42,6 +42,7 @@ type DB struct {
 
 	writes     chan *writeJob // the writer's queue (see writer.go)
 	writerDone chan struct{}
+	writerStats
 
 	checkpoints     *sqlx.DB // the checkpointer's own connection
 	stopCheckpoints chan struct{}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -22,6 +23,11 @@ import (
 
 // MaxBatch is the largest number of writes committed together.
 const MaxBatch = 64
+
+// writerStats counts the writer's transactions, for tests and figures.
+type writerStats struct {
+	commits atomic.Int64 // batch transactions begun
+}
 
 // writeJob is one write waiting for the writer.
 type writeJob struct {
@@ -146,6 +152,7 @@ func (db *DB) runBatch(batch []*writeJob) {
 		}
 		return
 	}
+	db.commits.Add(1)
 	ok := 0
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
