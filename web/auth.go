@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
@@ -180,7 +181,13 @@ func (s *Server) handleLogin(c echo.Context) error {
 			return s.render(c, http.StatusTooManyRequests, "login", p)
 		}
 	}
-	u, err := s.db.Authenticate(c.Request().Context(), username, c.FormValue("password"))
+	// A check that cannot start in time fails with 503, which is not a
+	// failed log-in: the throttles do not count it.
+	var u *store.User
+	err := s.checkPassword(c, func(ctx context.Context) (err error) {
+		u, err = s.db.Authenticate(ctx, username, c.FormValue("password"))
+		return err
+	})
 	if store.ErrorCode(err) == store.EUnauthorized {
 		s.userThrottle.Fail(userIPKey)
 		s.ipThrottle.Fail(ipKey)
@@ -239,7 +246,11 @@ func (s *Server) handleSignUp(c echo.Context) error {
 		return err
 	}
 	p.Username = strings.TrimSpace(c.FormValue("username"))
-	u, err := s.db.CreateUser(c.Request().Context(), p.Username, c.FormValue("password"), false, store.SignUpIfOpen)
+	var u *store.User
+	err = s.checkPassword(c, func(ctx context.Context) (err error) {
+		u, err = s.db.CreateUser(ctx, p.Username, c.FormValue("password"), false, store.SignUpIfOpen)
+		return err
+	})
 	switch store.ErrorCode(err) {
 	case "":
 		return s.startSession(c, u, "/")

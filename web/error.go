@@ -50,7 +50,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status = statusOf[store.ErrorCode(err)]
 		msg = store.ErrorMessage(err)
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Overload is expected under load: worth a line, not an alarm.
+		s.log.Warn("request refused", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	case status >= 500:
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	if c.Request().Method == http.MethodHead {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -318,7 +319,11 @@ func (s *Server) handleJoinSignUp(c echo.Context) error {
 		return err
 	}
 	p := &joinPage{layout: s.layout(c, "Join "+g.Name), Group: g, Code: code, Username: strings.TrimSpace(c.FormValue("username"))}
-	u, g, err := s.db.SignUpAndJoin(ctx, code, p.Username, c.FormValue("password"))
+	var u *store.User
+	err = s.checkPassword(c, func(ctx context.Context) (err error) {
+		u, g, err = s.db.SignUpAndJoin(ctx, code, p.Username, c.FormValue("password"))
+		return err
+	})
 	switch store.ErrorCode(err) {
 	case "":
 		return s.startSession(c, u, fmt.Sprintf("/groups/%d", g.ID))
