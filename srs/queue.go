@@ -185,6 +185,9 @@ func gatherDeck(in QueueInput) int64 {
 // nextDue says when the next card comes when nothing is left now: the
 // earliest of the later learning and review cards and the burials, with
 // cards held back by a daily limit coming at the start of the next day.
+// A review card comes at the start of the study day it falls due in, and
+// a learning card LearnAhead before it is due, since that is when the
+// queue shows them.
 func nextDue(in QueueInput, newCapped bool) time.Time {
 	dayEnd := in.Settings.NextDayStart(in.Now)
 	var next time.Time
@@ -193,14 +196,16 @@ func nextDue(in QueueInput, newCapped bool) time.Time {
 			next = t
 		}
 	}
-	consider(in.Later.Learning)
+	if l := in.Later.Learning; !l.IsZero() {
+		consider(maxTime(l.Add(-LearnAhead), in.Now))
+	}
 	review := in.Later.Review
 	if in.ReviewHead != nil && (review.IsZero() || in.ReviewHead.Due.Before(review)) {
 		review = in.ReviewHead.Due
 	}
-	if !review.IsZero() && review.Before(dayEnd) {
+	if !review.IsZero() {
 		// Due today but not shown: the review limit holds it back.
-		review = dayEnd
+		review = maxTime(in.Settings.DayStart(review), dayEnd)
 	}
 	consider(review)
 	if newCapped {

@@ -73,9 +73,14 @@ func TestPlan(t *testing.T) {
 			want: Step{Counts: Counts{Learning: 2}, Group: GroupLearnAhead, Card: 5},
 		},
 		{
-			name: "nothing left: the next learning card",
+			name: "nothing left: the next learning card, shown LearnAhead early",
 			in:   QueueInput{Later: Later{Learning: now.Add(40 * time.Minute), Review: now.Add(48 * time.Hour)}},
-			want: Step{NextDue: now.Add(40 * time.Minute)},
+			want: Step{NextDue: now.Add(20 * time.Minute)},
+		},
+		{
+			name: "a review card comes at the start of the study day it is due in",
+			in:   QueueInput{Later: Later{Learning: now.Add(90 * time.Hour), Review: dayEnd.Add(30 * time.Hour)}},
+			want: Step{NextDue: set.DayStart(dayEnd.Add(30 * time.Hour))},
 		},
 		{
 			name: "new cards held back by the limit come at the next day start",
