@@ -54,9 +54,11 @@ type QueueInput struct {
 	Now      time.Time
 	Settings Settings
 	Done     DayCounts
-	// Learning holds the learning and relearning cards due within
-	// LearnAhead of Now, in any order.
-	Learning []Due
+	// LearningDue counts the learning and relearning cards due within
+	// LearnAhead of Now; LearningHead is the one due first (by due time,
+	// then card id; nil when LearningDue is 0).
+	LearningDue  int
+	LearningHead *Due
 	// ReviewsDue counts the review cards due before the study day ends;
 	// the store may stop counting at the daily limit. ReviewHead is the
 	// one due first (nil when ReviewsDue is 0).
@@ -122,19 +124,12 @@ func (in *QueueInput) ReviewsLeft() int { return max(0, in.Settings.ReviewsPerDa
 // Plan decides the counts shown and the next card.
 func Plan(in QueueInput) Step {
 	var st Step
-	ahead := in.Now.Add(LearnAhead)
+	st.Counts.Learning = in.LearningDue
 	var learnNow, learnAhead *Due
-	for i := range in.Learning {
-		d := &in.Learning[i]
-		if d.Due.After(ahead) {
-			continue
-		}
-		st.Counts.Learning++
-		if !d.Due.After(in.Now) && (learnNow == nil || earlier(d, learnNow)) {
-			learnNow = d
-		}
-		if learnAhead == nil || earlier(d, learnAhead) {
-			learnAhead = d
+	if h := in.LearningHead; h != nil && in.LearningDue > 0 {
+		learnAhead = h
+		if !h.Due.After(in.Now) {
+			learnNow = h
 		}
 	}
 	st.Counts.Review = min(in.ReviewsDue, in.ReviewsLeft())
@@ -160,8 +155,9 @@ func Plan(in QueueInput) Step {
 	return st
 }
 
-// earlier orders due cards by due time, then card id.
-func earlier(a, b *Due) bool {
+// Earlier orders due cards by due time, then card id: the order of the
+// learning and review queues.
+func Earlier(a, b Due) bool {
 	if !a.Due.Equal(b.Due) {
 		return a.Due.Before(b.Due)
 	}

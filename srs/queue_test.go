@@ -27,21 +27,21 @@ func TestPlan(t *testing.T) {
 		{
 			name: "learning due now comes first, most overdue first",
 			in: QueueInput{
-				Learning:   []Due{due(7, -time.Minute), due(8, -5*time.Minute), due(9, 10*time.Minute)},
+				LearningDue: 3, LearningHead: head(8, -5*time.Minute),
 				ReviewsDue: 2, ReviewHead: head(3, -time.Hour),
 				New: []DeckNew{{Deck: 1, Available: 10}},
 			},
 			want: Step{Counts: Counts{New: 5, Learning: 3, Review: 2}, Group: GroupLearning, Card: 8},
 		},
 		{
-			name: "equal due times break by card id",
-			in:   QueueInput{Learning: []Due{due(9, -time.Minute), due(4, -time.Minute)}},
+			name: "a learning card due now",
+			in:   QueueInput{LearningDue: 2, LearningHead: head(4, -time.Minute)},
 			want: Step{Counts: Counts{Learning: 2}, Group: GroupLearning, Card: 4},
 		},
 		{
 			name: "reviews before new cards",
 			in: QueueInput{
-				Learning:   []Due{due(9, 10*time.Minute)},
+				LearningDue: 1, LearningHead: head(9, 10*time.Minute),
 				ReviewsDue: 7, ReviewHead: head(3, -time.Hour),
 				New: []DeckNew{{Deck: 1, Available: 2}},
 			},
@@ -69,7 +69,7 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name: "learn ahead when nothing else is left",
-			in:   QueueInput{Learning: []Due{due(9, 15*time.Minute), due(5, 12*time.Minute), due(6, 25*time.Minute)}},
+			in:   QueueInput{LearningDue: 2, LearningHead: head(5, 12*time.Minute)},
 			want: Step{Counts: Counts{Learning: 2}, Group: GroupLearnAhead, Card: 5},
 		},
 		{
@@ -120,12 +120,19 @@ func TestPlan(t *testing.T) {
 // TestPlanCountsAgree checks that the counts of a whole queue are the
 // counts of its decks' queues, capped by the same limits: the dashboard
 // shows both.
+func TestEarlier(t *testing.T) {
+	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	if !Earlier(Due{9, at}, Due{1, at.Add(time.Millisecond)}) || !Earlier(Due{4, at}, Due{9, at}) || Earlier(Due{9, at}, Due{4, at}) {
+		t.Error("Earlier must order by due time, then card id")
+	}
+}
+
 func TestPlanCountsAgree(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	set := DefaultSettings()
 	set.NewPerDay, set.ReviewsPerDay = 6, 4
 	perDeck := []QueueInput{
-		{Learning: []Due{{1, now}}, ReviewsDue: 3, ReviewHead: &Due{2, now}, New: []DeckNew{{Deck: 1, Available: 4}}},
+		{LearningDue: 1, LearningHead: &Due{1, now}, ReviewsDue: 3, ReviewHead: &Due{2, now}, New: []DeckNew{{Deck: 1, Available: 4}}},
 		{ReviewsDue: 2, ReviewHead: &Due{5, now}, New: []DeckNew{{Deck: 2, Available: 5}}},
 	}
 	var all QueueInput
@@ -136,11 +143,11 @@ func TestPlanCountsAgree(t *testing.T) {
 		sum.Learning += c.Learning
 		sum.New += c.New
 		sum.Review += c.Review
-		all.Learning = append(all.Learning, in.Learning...)
+		all.LearningDue += in.LearningDue
 		all.ReviewsDue += in.ReviewsDue
 		all.New = append(all.New, in.New...)
 	}
-	all.Now, all.Settings, all.ReviewHead = now, set, perDeck[0].ReviewHead
+	all.Now, all.Settings, all.ReviewHead, all.LearningHead = now, set, perDeck[0].ReviewHead, perDeck[0].LearningHead
 	got := Plan(all).Counts
 	want := Counts{Learning: sum.Learning, New: min(sum.New, 6), Review: min(sum.Review, 4)}
 	if got != want {

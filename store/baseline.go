@@ -59,10 +59,10 @@ func (b *Baseline) Close() error {
 
 // Step rates cardID for userID at now with a fixed new state (a review
 // due in 30 days) and reads what the next page needs: the day's counts,
-// the user's decks, the learning and due review cards (up to limit), the
+// the user's decks, the learning and due review cards, the
 // next new card of the rated card's deck and kind, and the row of
 // nextCard, the card the caller rates next.
-func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now time.Time, limit int) error {
+func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now time.Time) error {
 	nowMS, day := now.UnixMilli(), now.Add(-4*time.Hour).Unix()/86400
 	tx, err := b.rw.BeginTx(ctx, nil)
 	if err != nil {
@@ -121,19 +121,9 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 	if err := drain(rtx.Stmt(b.read[2]).QueryContext(ctx, userID, nowMS+20*60_000, nowMS)); err != nil {
 		return fmt.Errorf("learning: %w", err)
 	}
-	rows, err := rtx.Stmt(b.read[3]).QueryContext(ctx, userID, nowMS+86400_000, nowMS)
-	if err != nil {
+	if err := drain(rtx.Stmt(b.read[3]).QueryContext(ctx, userID, nowMS+86400_000, nowMS)); err != nil {
 		return fmt.Errorf("reviews: %w", err)
 	}
-	for n := 0; n < limit && rows.Next(); n++ {
-		var card, due, deck int64
-		var kind string
-		if err := rows.Scan(&card, &due, &deck, &kind); err != nil {
-			rows.Close()
-			return err
-		}
-	}
-	rows.Close()
 	var newID, newPos int64
 	if err := rtx.Stmt(b.read[5]).QueryRowContext(ctx, userID, deckID, kind, cursor, nowMS).Scan(&newID, &newPos); err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("next new: %w", err)

@@ -29,7 +29,7 @@ type Dashboard struct {
 // the same reads as a review step, so the review page agrees with them.
 func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 	dash := &Dashboard{}
-	err := db.readTx(ctx, func(q cached) error {
+	err := db.readTx(ctx, func(ctx context.Context, q cached) error {
 		r := &queueRead{db: db, ctx: ctx, q: q, u: u, set: u.Settings(), now: db.Now()}
 		r.nowM = r.now.UnixMilli()
 		done, err := r.readDay()
@@ -56,17 +56,12 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		for _, n := range total.New {
 			perDeck[n.Deck].New = []srs.DeckNew{n}
 		}
-		if err := r.walkDecks(learningSQL, func(card, due, deck int64) {
-			d := srs.Due{Card: card, Due: timeMS(due)}
-			total.Learning = append(total.Learning, d)
-			perDeck[deck].Learning = append(perDeck[deck].Learning, d)
-		}, u.ID, r.now.Add(srs.LearnAhead).UnixMilli(), r.nowM); err != nil {
+		if total.LearningDue, total.LearningHead, err = r.scheduled(learningSQL, learningAtSQL, r.now.Add(srs.LearnAhead).UnixMilli(),
+			func(deck int64, n int) { perDeck[deck].LearningDue += n }); err != nil {
 			return fmt.Errorf("learning cards: %w", err)
 		}
-		if err := r.walkDecks(reviewsDueSQL, func(card, due, deck int64) {
-			total.ReviewsDue++
-			perDeck[deck].ReviewsDue++
-		}, u.ID, r.set.NextDayStart(r.now).UnixMilli(), r.nowM); err != nil {
+		if total.ReviewsDue, total.ReviewHead, err = r.scheduled(reviewsDueSQL, reviewAtSQL, r.set.NextDayStart(r.now).UnixMilli(),
+			func(deck int64, n int) { perDeck[deck].ReviewsDue += n }); err != nil {
 			return fmt.Errorf("due reviews: %w", err)
 		}
 		dash.Total = srs.Plan(total).Counts

@@ -23,8 +23,8 @@ import (
 
 // queueStatements are the statements of a review step, prepared on the
 // read pool when the database opens, so a step never waits to prepare one.
-var queueStatements = []string{dayAndUndoSQL, studyDecksSQL, learningSQL, reviewsDueSQL, nextNewSQL, queueCardSQL,
-	laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL}
+var queueStatements = []string{dayAndUndoSQL, studyDecksSQL, learningSQL, reviewsDueSQL, learningAtSQL, reviewAtSQL,
+	nextNewSQL, queueCardSQL, laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL}
 
 const (
 	// dayAndUndoSQL reads the day's counts and the latest undoable rating.
@@ -50,15 +50,22 @@ const (
 		LEFT JOIN learner_decks l ON l.user_id = ? AND l.deck_id = d.id AND l.kind = k.kind
 		ORDER BY d.id, k.kind`
 
-	// learningSQL lists the learning and relearning cards due by a time.
-	learningSQL = `SELECT s.card_id, s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
-		WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL`
+	// learningSQL counts the learning and relearning cards due by a
+	// time, with the earliest due time, per deck and kind; learningAtSQL
+	// lists those due at one time (the earliest), for the pick.
+	learningSQL = `SELECT c.deck_id, c.kind, COUNT(*), MIN(s.due) FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL
+		GROUP BY c.deck_id, c.kind`
+	learningAtSQL = `SELECT s.card_id, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase IN (1, 3) AND s.due = ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL`
 
-	// reviewsDueSQL walks the review cards due before a time, earliest
-	// first; the caller stops at the daily limit.
-	reviewsDueSQL = `SELECT s.card_id, s.due, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+	// reviewsDueSQL and reviewAtSQL do the same for the review cards due
+	// before a time (the study day's end).
+	reviewsDueSQL = `SELECT c.deck_id, c.kind, COUNT(*), MIN(s.due) FROM card_states s JOIN cards c ON c.id = s.card_id
 		WHERE s.user_id = ? AND s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL
-		ORDER BY s.due`
+		GROUP BY c.deck_id, c.kind`
+	reviewAtSQL = `SELECT s.card_id, c.deck_id, c.kind FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase = 2 AND s.due = ? AND s.suspended = 0 AND s.buried_until <= ? AND c.retired_at IS NULL`
 
 	// nextNewSQL finds the first new card of a deck and kind from the
 	// learner's cursor that is neither suspended nor buried.
@@ -143,21 +150,44 @@ type deckKind struct {
 
 // readTx runs fn in a read transaction on the read-only pool: every read
 // in it sees one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(q cached) error) error {
+//
+// Read transactions take a slot first: the slots queue in arrival order
+// (a Go channel's waiting senders are served first in, first out), while
+// database/sql hands a freed connection to a random waiter, which let an
+// unlucky request wait for seconds under load.
+//
+// The request's deadline bounds the wait for a slot; the statements then
+// run under a context that cannot be cancelled (stmtContext).
+func (db *DB) readTx(ctx context.Context, fn func(ctx context.Context, q cached) error) error {
+	select {
+	case db.readSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.readSlots }()
+	ctx = stmtContext(ctx)
 	tx, err := db.ro.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	return fn(cached{c: db.rq.c, tx: tx})
+	return fn(ctx, cached{c: db.rq.c, tx: tx})
 }
+
+// stmtContext returns ctx without its cancellation, for the short
+// statements of the hot path: for every statement run under a cancellable
+// context the SQLite driver starts a goroutine to interrupt it, and
+// database/sql one per transaction and result set; under load those were
+// hundreds of goroutines waiting to be scheduled. A request's deadline
+// still bounds its wait for the writer and for a read slot.
+func stmtContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // Next returns the next card to review and the counts of what is left, as
 // srs.Plan decides from one snapshot; Queue.UndoID is the rating an undo
 // would take back.
 func (db *DB) Next(ctx context.Context, u *User, f Filter) (*Queue, error) {
 	var out *Queue
-	err := db.readTx(ctx, func(q cached) error {
+	err := db.readTx(ctx, func(ctx context.Context, q cached) error {
 		r := &queueRead{db: db, ctx: ctx, q: q, u: u, set: u.Settings(), now: db.Now()}
 		r.nowM = r.now.UnixMilli()
 		var err error
@@ -184,21 +214,11 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 	}
 	in := srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
 	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
-	if err := r.walk(learningSQL, func(card, due int64) bool {
-		in.Learning = append(in.Learning, srs.Due{Card: card, Due: timeMS(due)})
-		return true
-	}, r.u.ID, ahead, r.nowM); err != nil {
+	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
+	if in.LearningDue, in.LearningHead, err = r.scheduled(learningSQL, learningAtSQL, ahead, nil); err != nil {
 		return nil, fmt.Errorf("learning cards: %w", err)
 	}
-	limit := in.ReviewsLeft()
-	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
-	if err := r.walk(reviewsDueSQL, func(card, due int64) bool {
-		if in.ReviewHead == nil {
-			in.ReviewHead = &srs.Due{Card: card, Due: timeMS(due)}
-		}
-		in.ReviewsDue++
-		return in.ReviewsDue < limit
-	}, r.u.ID, dayEnd, r.nowM); err != nil {
+	if in.ReviewsDue, in.ReviewHead, err = r.scheduled(reviewsDueSQL, reviewAtSQL, dayEnd, nil); err != nil {
 		return nil, fmt.Errorf("due reviews: %w", err)
 	}
 	in.New = r.newByDeck()
@@ -285,45 +305,57 @@ func readStudyDecks(ctx context.Context, q sqlx.QueryerContext, userID, nowMS in
 	return out, rows.Err()
 }
 
-// walk runs a query whose rows start (card or due, due, deck_id, kind)
-// and calls fn for the rows in the step's decks until it returns false.
-func (r *queueRead) walk(query string, fn func(card, due int64) bool, args ...any) error {
-	rows, err := r.q.QueryContext(r.ctx, query, args...)
+// scheduled reads the learning or review cards due by a time in the
+// step's decks: how many, and the one due first (by due time, then card
+// id). countSQL counts them per deck and kind with their earliest due
+// time; atSQL lists the cards due at that time. perDeck, if not nil, gets
+// each deck's count.
+func (r *queueRead) scheduled(countSQL, atSQL string, by int64, perDeck func(deck int64, n int)) (int, *srs.Due, error) {
+	rows, err := r.q.QueryContext(r.ctx, countSQL, r.u.ID, by, r.nowM)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer rows.Close()
+	total, first := 0, int64(0)
 	for rows.Next() {
-		var card, due, deck int64
+		var deck, due int64
 		var kind decks.Kind
-		if err := rows.Scan(&card, &due, &deck, &kind); err != nil {
-			return err
+		var n int
+		if err := rows.Scan(&deck, &kind, &n, &due); err != nil {
+			return 0, nil, err
 		}
-		if r.inQueue[deckKind{deck, kind}] && !fn(card, due) {
-			break
+		if !r.inQueue[deckKind{deck, kind}] {
+			continue
+		}
+		total += n
+		if first == 0 || due < first {
+			first = due
+		}
+		if perDeck != nil {
+			perDeck(deck, n)
 		}
 	}
-	return rows.Err()
-}
-
-// walkDecks is walk for every row in the step's decks, with the deck.
-func (r *queueRead) walkDecks(query string, fn func(card, due, deck int64), args ...any) error {
-	rows, err := r.q.QueryContext(r.ctx, query, args...)
+	if err := rows.Err(); err != nil || total == 0 {
+		return 0, nil, err
+	}
+	rows.Close()
+	at, err := r.q.QueryContext(r.ctx, atSQL, r.u.ID, first, r.nowM)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var card, due, deck int64
+	defer at.Close()
+	var head *srs.Due
+	for at.Next() {
+		var card, deck int64
 		var kind decks.Kind
-		if err := rows.Scan(&card, &due, &deck, &kind); err != nil {
-			return err
+		if err := at.Scan(&card, &deck, &kind); err != nil {
+			return 0, nil, err
 		}
-		if r.inQueue[deckKind{deck, kind}] {
-			fn(card, due, deck)
+		if r.inQueue[deckKind{deck, kind}] && (head == nil || card < head.Card) {
+			head = &srs.Due{Card: card, Due: timeMS(first)}
 		}
 	}
-	return rows.Err()
+	return total, head, at.Err()
 }
 
 // firstDue returns the earliest due time of a query whose rows are

@@ -311,6 +311,7 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 	sched := srs.NewScheduler(set)
 	var out *Rating
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		ctx := stmtContext(ctx)
 		q := db.tq(tx)
 		t, err := loadTarget(ctx, q, u.ID, cardID)
 		if err != nil {
@@ -399,6 +400,7 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 	var cardID int64
 	set := u.Settings()
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		ctx := stmtContext(ctx)
 		q := db.tq(tx)
 		var last struct {
 			ID         int64     `db:"id"`
@@ -488,6 +490,7 @@ const (
 func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) error {
 	set := u.Settings()
 	return db.write(ctx, func(tx *sqlx.Tx) error {
+		ctx := stmtContext(ctx)
 		q := db.tq(tx)
 		t, err := loadTarget(ctx, q, u.ID, cardID)
 		if err != nil {

@@ -149,7 +149,7 @@ func BenchmarkStep(b *testing.B) {
 				}
 				card := q.Card.ID
 				for b.Loop() {
-					if err := raw.Step(ctx, u.ID, card, card+1, db.Now(), 99999); err != nil {
+					if err := raw.Step(ctx, u.ID, card, card+1, db.Now()); err != nil {
 						b.Fatal(err)
 					}
 					card++

@@ -43,6 +43,7 @@ type DB struct {
 	writes     chan *writeJob // the writer's queue (see writer.go)
 	writerDone chan struct{}
 	writerStats
+	readSlots chan struct{} // see readTx
 
 	checkpoints     *sqlx.DB // the checkpointer's own connection
 	stopCheckpoints chan struct{}
@@ -101,10 +102,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// Readers never wait for the writer (WAL), so a few per core keep the
-	// cores busy while some wait on the disk.
+	// cores busy while some wait on the disk. Review steps take one of
+	// readSlots first (see readTx), leaving connections to spare for the
+	// other reads, so the pool itself never keeps a step waiting.
 	n := 4 * runtime.GOMAXPROCS(0)
-	ro.SetMaxOpenConns(n)
-	ro.SetMaxIdleConns(n)
+	ro.SetMaxOpenConns(4 * n)
+	ro.SetMaxIdleConns(4 * n)
+	db.readSlots = make(chan struct{}, n)
 	db.ro = ro
 	db.rq = cached{c: newStmtCache(ro)}
 	db.rwStmts = newStmtCache(rw)

@@ -270,7 +270,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 	}
 	var s Session
 	var u User
-	err := db.rq.QueryRowxContext(ctx, sessionUserSQL, hashToken(token)).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt,
+	err := db.rq.QueryRowxContext(stmtContext(ctx), sessionUserSQL, hashToken(token)).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt,
 		&u.ID, &u.Username, &u.PasswordHash, &u.Admin, &u.TimeZone, &u.Retention, &u.MaxInterval,
 		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {

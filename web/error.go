@@ -44,6 +44,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if m, ok := he.Message.(string); ok && status < 500 {
 			msg = m
 		}
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away: nobody reads the answer.
+		s.log.Info("request abandoned", "method", c.Request().Method, "path", c.Request().URL.Path)
+		c.NoContent(499) // nginx's "client closed request", for the log
+		return
 	case errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, "The server is busy; please try again in a moment."
 	case store.ErrorCode(err) != store.EInternal:

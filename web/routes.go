@@ -23,6 +23,7 @@ func (s *Server) routes() *echo.Echo {
 		// No request waits longer than this for the database: a busy
 		// server answers 503 rather than leaving people hanging.
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: RequestTimeout}),
+		admit(admitSlots()),
 	)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/static/:name", s.handleStatic)

@@ -66,7 +66,7 @@ func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, erro
 			for n := int64(0); time.Since(start) < cfg.baseFor; n++ {
 				card := firstCard + n%int64(cfg.cards)
 				next := firstCard + (n+1)%int64(cfg.cards)
-				if err := raw.Step(ctx, id, card, next, time.Now(), 99999); err != nil {
+				if err := raw.Step(ctx, id, card, next, time.Now()); err != nil {
 					errs <- err
 					return
 				}
