@@ -34,8 +34,8 @@ func OpenBaseline(path string) (*Baseline, error) {
 		return nil, err
 	}
 	b := &Baseline{rw: rw, ro: ro}
-	writes := []string{rateLoadSQL + deckVisible("c.deck_id", 0).sql, saveStateSQL, insertReviewSQL, countDaySQL, studiedSQL}
-	reads := []string{dayAndUndoSQL, studyDecksSQL, learningSQL, reviewsDueSQL, queueCardSQL, nextNewSQL}
+	writes := []string{rateLoad(0, 0).sql, saveStateSQL, insertReviewSQL, countDaySQL, studiedSQL}
+	reads := []string{dayAndUndo(0, 0).sql, studyDecks(0, 0).sql, learningSQL, reviewsDueSQL, queueCardSQL, nextNewSQL}
 	for i, q := range writes {
 		if b.write[i], err = rw.Prepare(q); err != nil {
 			b.Close()
@@ -72,7 +72,7 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 	var deckID, position, cursor int64
 	var kind string
 	var st CardState
-	err = tx.Stmt(b.write[0]).QueryRowContext(ctx, userID, userID, cardID, userID, userID).Scan(&deckID, &kind, &position,
+	err = tx.Stmt(b.write[0]).QueryRowContext(ctx, rateLoad(userID, cardID).args...).Scan(&deckID, &kind, &position,
 		&st.Phase, &st.Due, &st.Stability, &st.Difficulty, &st.ScheduledDays, &st.Reps, &st.Lapses, &st.LastReview,
 		&st.RemainingSteps, &st.Suspended, &st.BuriedUntil, &st.Flagged, &st.Version, &cursor)
 	if err != nil {
@@ -111,11 +111,11 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 		return err
 	}
 	defer rtx.Rollback()
-	var newDone, reviewsDone, undo int64
-	if err := rtx.Stmt(b.read[0]).QueryRowContext(ctx, userID, day, userID, day, userID).Scan(&newDone, &reviewsDone, &undo); err != nil {
+	var newDone, reviewsDone, ratings, undo int64
+	if err := rtx.Stmt(b.read[0]).QueryRowContext(ctx, dayAndUndo(userID, day).args...).Scan(&newDone, &reviewsDone, &ratings, &undo); err != nil {
 		return fmt.Errorf("day: %w", err)
 	}
-	if err := drain(rtx.Stmt(b.read[1]).QueryContext(ctx, userID, userID, nowMS, userID, userID, userID)); err != nil {
+	if err := drain(rtx.Stmt(b.read[1]).QueryContext(ctx, studyDecks(userID, nowMS).args...)); err != nil {
 		return fmt.Errorf("decks: %w", err)
 	}
 	if err := drain(rtx.Stmt(b.read[2]).QueryContext(ctx, userID, nowMS+20*60_000, nowMS)); err != nil {

@@ -65,10 +65,7 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 			return fmt.Errorf("due reviews: %w", err)
 		}
 		dash.Total = srs.Plan(total).Counts
-		if err := q.QueryRowxContext(ctx, `SELECT COALESCE((SELECT ratings FROM study_days WHERE user_id = ? AND day = ?), 0)`,
-			u.ID, r.set.DayNumber(r.now)).Scan(&dash.ReviewsToday); err != nil {
-			return err
-		}
+		dash.ReviewsToday = r.ratingsToday
 		ids := visibleDeckIDs(u.ID)
 		var ds []Deck
 		if err := sqlx.SelectContext(ctx, q, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN `+ids.sql+` ORDER BY d.title, d.id`,

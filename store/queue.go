@@ -21,35 +21,38 @@ import (
 // by what is due or by the daily limits, never by the learner's progress,
 // the length of the review log or the number of users.
 
+// dayAndUndo reads the day's counts and the latest undoable rating.
+func dayAndUndo(userID, day int64) sqlPart {
+	today := sqlPart{`study_days sd ON sd.user_id = ? AND sd.day = ?`, []any{userID, day}}
+	undo := sqlPart{`(SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1)`, []any{userID}}
+	return sqlPart{`SELECT COALESCE(sd.new_done, 0), COALESCE(sd.reviews_done, 0), COALESCE(sd.ratings, 0), COALESCE(` + undo.sql + `, 0)
+		FROM (SELECT 1 AS one) o LEFT JOIN ` + today.sql, args(undo.args, today.args)}
+}
+
+// studyDecks lists the decks a learner may see, by kind, with the
+// learner's progress through them and the new cards the learner has
+// hidden (suspended or buried) in them.
+func studyDecks(userID, nowMS int64) sqlPart {
+	paused := sqlPart{`EXISTS (SELECT 1 FROM deck_pauses p WHERE p.user_id = ? AND p.deck_id = d.id)`, []any{userID}}
+	hidden := sqlPart{`(SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+		WHERE s.user_id = ? AND s.phase = 0 AND (s.suspended <> 0 OR s.buried_until > ?)
+		AND c.deck_id = d.id AND c.kind = k.kind AND c.retired_at IS NULL)`, []any{userID, nowMS}}
+	visible := visibleDeckIDs(userID)
+	progress := sqlPart{`learner_decks l ON l.user_id = ? AND l.deck_id = d.id AND l.kind = k.kind`, []any{userID}}
+	return sqlPart{`SELECT d.id, d.slug, k.kind, k.active_cards,
+		COALESCE(l.studied, 0) AS studied, COALESCE(l.next_position, 0) AS next_position,
+		` + paused.sql + ` AS paused, ` + hidden.sql + ` AS hidden_new
+		FROM ` + visible.sql + ` v JOIN decks d ON d.id = v.id JOIN deck_kinds k ON k.deck_id = d.id
+		LEFT JOIN ` + progress.sql + `
+		ORDER BY d.id, k.kind`, args(paused.args, hidden.args, visible.args, progress.args)}
+}
+
 // queueStatements are the statements of a review step, prepared on the
 // read pool when the database opens, so a step never waits to prepare one.
-var queueStatements = []string{dayAndUndoSQL, studyDecksSQL, learningSQL, reviewsDueSQL, learningAtSQL, reviewAtSQL,
+var queueStatements = []string{dayAndUndo(0, 0).sql, studyDecks(0, 0).sql, learningSQL, reviewsDueSQL, learningAtSQL, reviewAtSQL,
 	nextNewSQL, queueCardSQL, laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL}
 
 const (
-	// dayAndUndoSQL reads the day's counts and the latest undoable rating.
-	dayAndUndoSQL = `SELECT
-		COALESCE((SELECT new_done FROM study_days WHERE user_id = ? AND day = ?), 0),
-		COALESCE((SELECT reviews_done FROM study_days WHERE user_id = ? AND day = ?), 0),
-		COALESCE((SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1), 0)`
-
-	// studyDecksSQL lists the decks a learner may see, by kind, with the
-	// learner's progress through them and the new cards the learner has
-	// hidden (suspended or buried) in them. Visible decks come from three
-	// index lookups: public decks, the learner's groups' decks, the
-	// learner's own.
-	studyDecksSQL = `SELECT d.id, d.slug, k.kind, k.active_cards,
-		COALESCE(l.studied, 0) AS studied, COALESCE(l.next_position, 0) AS next_position,
-		EXISTS (SELECT 1 FROM deck_pauses p WHERE p.user_id = ? AND p.deck_id = d.id) AS paused,
-		(SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-			WHERE s.user_id = ? AND s.phase = 0 AND (s.suspended <> 0 OR s.buried_until > ?)
-			AND c.deck_id = d.id AND c.kind = k.kind AND c.retired_at IS NULL) AS hidden_new
-		FROM ` + visibleDeckIDsSQL + ` v
-		JOIN decks d ON d.id = v.id
-		JOIN deck_kinds k ON k.deck_id = d.id
-		LEFT JOIN learner_decks l ON l.user_id = ? AND l.deck_id = d.id AND l.kind = k.kind
-		ORDER BY d.id, k.kind`
-
 	// learningSQL counts the learning and relearning cards due by a
 	// time, with the earliest due time, per deck and kind; learningAtSQL
 	// lists those due at one time (the earliest), for the pick.
@@ -141,6 +144,8 @@ type queueRead struct {
 	decks   []studyDeck
 	inQueue map[deckKind]bool
 	undoID  int64
+	// ratingsToday counts the ratings of the study day
+	ratingsToday int
 }
 
 type deckKind struct {
@@ -261,8 +266,8 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 // readDay reads the day's counts and the latest undoable rating.
 func (r *queueRead) readDay() (srs.DayCounts, error) {
 	var d srs.DayCounts
-	day := r.set.DayNumber(r.now)
-	err := r.q.QueryRowxContext(r.ctx, dayAndUndoSQL, r.u.ID, day, r.u.ID, day, r.u.ID).Scan(&d.NewDone, &d.ReviewsDone, &r.undoID)
+	q := dayAndUndo(r.u.ID, r.set.DayNumber(r.now))
+	err := r.q.QueryRowxContext(r.ctx, q.sql, q.args...).Scan(&d.NewDone, &d.ReviewsDone, &r.ratingsToday, &r.undoID)
 	if err != nil {
 		return d, fmt.Errorf("today's counts: %w", err)
 	}
@@ -289,7 +294,8 @@ func (r *queueRead) readDecks(f Filter) error {
 
 // readStudyDecks lists the decks and kinds a user may see, in deck order.
 func readStudyDecks(ctx context.Context, q sqlx.QueryerContext, userID, nowMS int64) ([]studyDeck, error) {
-	rows, err := q.QueryxContext(ctx, studyDecksSQL, userID, userID, nowMS, userID, userID, userID)
+	sd := studyDecks(userID, nowMS)
+	rows, err := q.QueryxContext(ctx, sd.sql, sd.args...)
 	if err != nil {
 		return nil, fmt.Errorf("study decks: %w", err)
 	}

@@ -94,23 +94,6 @@ type Queue struct {
 	UndoID int64
 }
 
-// visibleDecks selects the ids of the decks a user may see: public decks
-// (built-in or imported by the operator), the decks of the user's groups,
-// and the user's private decks. Its arguments are the user's id, twice.
-const visibleDecks = `SELECT d.id FROM decks d WHERE d.owner_id = ? OR (d.owner_id IS NULL AND
-	(d.group_id IS NULL OR d.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = ?)))`
-
-// visibleCards is the condition for the active cards of cards c the user
-// may see; its arguments are visibleArgs.
-const visibleCards = `c.retired_at IS NULL AND c.deck_id IN (` + visibleDecks + `)`
-
-// studyCards narrows visibleCards to the decks the user has not paused;
-// its arguments are studyArgs.
-const studyCards = visibleCards + ` AND c.deck_id NOT IN (SELECT p.deck_id FROM deck_pauses p WHERE p.user_id = ?)`
-
-func visibleArgs(userID int64) []any { return []any{userID, userID} }
-func studyArgs(userID int64) []any   { return []any{userID, userID, userID} }
-
 // args concatenates query arguments.
 func args(parts ...[]any) []any {
 	var out []any
@@ -118,32 +101,6 @@ func args(parts ...[]any) []any {
 		out = append(out, p...)
 	}
 	return out
-}
-
-// stateJoin joins a user's state rows to cards c; s.* is NULL for cards
-// the user never saw.
-const stateJoin = `LEFT JOIN card_states s ON s.card_id = c.id AND s.user_id = ?`
-
-// available is the condition for a card that is neither suspended nor
-// buried at the given time.
-const available = `COALESCE(s.suspended, 0) = 0 AND COALESCE(s.buried_until, 0) <= ?`
-
-// filterSQL returns the SQL condition and arguments of a filter.
-func filterSQL(f Filter) (string, []any) {
-	var conds []string
-	var args []any
-	if f.Deck != "" {
-		conds = append(conds, `c.deck_id = (SELECT id FROM decks WHERE slug = ?)`)
-		args = append(args, f.Deck)
-	}
-	if f.Kind != "" {
-		conds = append(conds, `c.kind = ?`)
-		args = append(args, string(f.Kind))
-	}
-	if len(conds) == 0 {
-		return "1 = 1", nil
-	}
-	return strings.Join(conds, " AND "), args
 }
 
 // ReviewCardByID returns a card the user may study, with the user's state
@@ -184,6 +141,25 @@ type sqlPart struct {
 	args []any
 }
 
+// and joins conditions with AND, their arguments in order.
+func and(parts ...sqlPart) sqlPart {
+	var out sqlPart
+	for i, p := range parts {
+		if i > 0 {
+			out.sql += " AND "
+		}
+		out.sql += p.sql
+		out.args = append(out.args, p.args...)
+	}
+	return out
+}
+
+// activeVisibleCards is the condition that card c is active and in a deck
+// the user may see.
+func activeVisibleCards(userID int64) sqlPart {
+	return and(sqlPart{sql: `c.retired_at IS NULL`}, deckVisible("c.deck_id", userID))
+}
+
 // deckVisible is the condition that the deck with id column col is one
 // the user may see: public (built-in or imported by the operator), a deck
 // of one of the user's groups, or the user's own. It probes the deck and
@@ -200,16 +176,6 @@ const (
 	stateColumns = `phase, due, stability, difficulty, scheduled_days, reps, lapses, last_review,
 		remaining_steps, suspended, buried_until, flagged, version`
 	loadStateSQL = `SELECT ` + stateColumns + ` FROM card_states WHERE user_id = ? AND card_id = ?`
-	// rateLoadSQL reads, in one probe, the card (if the user may study
-	// it), the user's state of it and the user's cursor in its deck.
-	rateLoadSQL = `SELECT c.deck_id, c.kind, c.position,
-		COALESCE(s.phase, 0), COALESCE(s.due, 0), COALESCE(s.stability, 0), COALESCE(s.difficulty, 0),
-		COALESCE(s.scheduled_days, 0), COALESCE(s.reps, 0), COALESCE(s.lapses, 0), COALESCE(s.last_review, 0),
-		COALESCE(s.remaining_steps, 0), COALESCE(s.suspended, 0), COALESCE(s.buried_until, 0),
-		COALESCE(s.flagged, 0), COALESCE(s.version, 0), COALESCE(l.next_position, 0)
-		FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
-		LEFT JOIN learner_decks l ON l.user_id = ? AND l.deck_id = c.deck_id AND l.kind = c.kind
-		WHERE c.id = ? AND c.retired_at IS NULL AND ` // + deckVisible
 	saveStateSQL = `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, lapses,
 		last_review, remaining_steps, suspended, buried_until, flagged, version, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -233,9 +199,24 @@ const (
 		ON CONFLICT (user_id, deck_id, kind) DO UPDATE SET studied = learner_decks.studied + 1, next_position = excluded.next_position`
 )
 
+// rateLoad reads, in one probe, the card (if the user may study it), the
+// user's state of it and the user's cursor in its deck.
+func rateLoad(userID, cardID int64) sqlPart {
+	state := sqlPart{`card_states s ON s.user_id = ? AND s.card_id = c.id`, []any{userID}}
+	cursor := sqlPart{`learner_decks l ON l.user_id = ? AND l.deck_id = c.deck_id AND l.kind = c.kind`, []any{userID}}
+	card := and(sqlPart{`c.id = ? AND c.retired_at IS NULL`, []any{cardID}}, deckVisible("c.deck_id", userID))
+	return sqlPart{`SELECT c.deck_id, c.kind, c.position,
+		COALESCE(s.phase, 0), COALESCE(s.due, 0), COALESCE(s.stability, 0), COALESCE(s.difficulty, 0),
+		COALESCE(s.scheduled_days, 0), COALESCE(s.reps, 0), COALESCE(s.lapses, 0), COALESCE(s.last_review, 0),
+		COALESCE(s.remaining_steps, 0), COALESCE(s.suspended, 0), COALESCE(s.buried_until, 0),
+		COALESCE(s.flagged, 0), COALESCE(s.version, 0), COALESCE(l.next_position, 0)
+		FROM cards c LEFT JOIN ` + state.sql + ` LEFT JOIN ` + cursor.sql + ` WHERE ` + card.sql,
+		args(state.args, cursor.args, card.args)}
+}
+
 // writeStatements are prepared on the writer connection at Open.
-var writeStatements = []string{loadStateSQL, rateLoadSQL + deckVisible("c.deck_id", 0).sql, saveStateSQL, insertReviewSQL,
-	countDaySQL, studiedSQL, lastRatingSQL}
+var writeStatements = []string{loadStateSQL, rateLoad(0, 0).sql, saveStateSQL, insertReviewSQL,
+	countDaySQL, studiedSQL, lastRatingSQL, savepointSQL, rollbackToSQL, releaseSQL}
 
 // loadState returns a user's state of a card, the zero state if none.
 func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (CardState, error) {
@@ -262,10 +243,10 @@ type rateTarget struct {
 // loadTarget reads a card the user may study, the user's state of it and
 // the user's cursor in its deck, or ENotFound.
 func loadTarget(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (*rateTarget, error) {
-	vis := deckVisible("c.deck_id", userID)
+	load := rateLoad(userID, cardID)
 	var t rateTarget
 	st := &t.state
-	err := q.QueryRowxContext(ctx, rateLoadSQL+vis.sql, args([]any{userID, userID, cardID}, vis.args)...).Scan(
+	err := q.QueryRowxContext(ctx, load.sql, load.args...).Scan(
 		&t.deckID, &t.kind, &t.position,
 		&st.Phase, &st.Due, &st.Stability, &st.Difficulty, &st.ScheduledDays, &st.Reps, &st.Lapses, &st.LastReview,
 		&st.RemainingSteps, &st.Suspended, &st.BuriedUntil, &st.Flagged, &st.Version, &t.cursor)
@@ -529,11 +510,12 @@ type Leech struct {
 // Leeches lists the user's cards with at least srs.LeechLapses lapses,
 // most lapses first.
 func (db *DB) Leeches(ctx context.Context, u *User) ([]Leech, error) {
+	vis := activeVisibleCards(u.ID)
 	var ls []Leech
 	err := db.ro.SelectContext(ctx, &ls, `SELECT c.id AS card_id, d.slug AS deck_slug, d.title AS deck_title, c.kind, c.front_html,
 		s.lapses, s.suspended
 		FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
-		WHERE s.user_id = ? AND s.lapses >= ? AND `+visibleCards+` ORDER BY s.lapses DESC, c.id`, args([]any{u.ID, srs.LeechLapses}, visibleArgs(u.ID))...)
+		WHERE s.user_id = ? AND s.lapses >= ? AND `+vis.sql+` ORDER BY s.lapses DESC, c.id`, args([]any{u.ID, srs.LeechLapses}, vis.args)...)
 	if err != nil {
 		return nil, fmt.Errorf("list leeches: %w", err)
 	}
@@ -569,9 +551,10 @@ func (db *DB) ReviewLog(ctx context.Context, username string) ([]LoggedReview, e
 // CardStates returns a user's states of the cards of a deck, by card id;
 // cards the user never touched are absent.
 func (db *DB) CardStates(ctx context.Context, u *User, deckID int64) (map[int64]CardState, error) {
+	vis := activeVisibleCards(u.ID)
 	rows, err := db.ro.QueryxContext(ctx, `SELECT s.card_id, s.phase, s.due, s.stability, s.difficulty, s.scheduled_days, s.reps, s.lapses,
 		s.last_review, s.remaining_steps, s.suspended, s.buried_until, s.flagged, s.version
-		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND c.deck_id = ? AND `+visibleCards, args([]any{u.ID, deckID}, visibleArgs(u.ID))...)
+		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND c.deck_id = ? AND `+vis.sql, args([]any{u.ID, deckID}, vis.args)...)
 	if err != nil {
 		return nil, fmt.Errorf("card states: %w", err)
 	}

@@ -216,16 +216,16 @@ func bucket(edges []float64, v float64) int {
 // cardStats fills the card counts, the memory distributions and the due
 // forecast from the user's card states.
 func (db *DB) cardStats(ctx context.Context, u *User, deck string, deckArgs []any, starts []time.Time, st *Stats) error {
-	cond := visibleCards
+	cond := activeVisibleCards(u.ID)
 	if deck != "" {
-		cond += ` AND c.deck_id = ?`
+		cond = and(cond, sqlPart{`c.deck_id = ?`, deckArgs})
 	}
 	var total int
-	if err := db.ro.GetContext(ctx, &total, `SELECT COUNT(*) FROM cards c WHERE `+cond, args(visibleArgs(u.ID), deckArgs)...); err != nil {
+	if err := db.ro.GetContext(ctx, &total, `SELECT COUNT(*) FROM cards c WHERE `+cond.sql, cond.args...); err != nil {
 		return fmt.Errorf("card stats: %w", err)
 	}
 	rows, err := db.ro.QueryContext(ctx, `SELECT s.phase, s.due, s.stability, s.difficulty, s.lapses, s.last_review, s.suspended
-		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND `+cond, args([]any{u.ID}, visibleArgs(u.ID), deckArgs)...)
+		FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.user_id = ? AND `+cond.sql, args([]any{u.ID}, cond.args)...)
 	if err != nil {
 		return fmt.Errorf("card stats: %w", err)
 	}
@@ -306,21 +306,20 @@ type Readiness struct {
 // deck (or all decks), as FSRS retrievability, and the daily reviews it
 // takes to get there.
 func (db *DB) Readiness(ctx context.Context, u *User, deck string, at time.Time) (*Readiness, error) {
-	cond, cargs := visibleCards, visibleArgs(u.ID)
+	cond := activeVisibleCards(u.ID)
 	if deck != "" {
 		dk, err := db.DeckBySlug(ctx, u, deck)
 		if err != nil {
 			return nil, err
 		}
-		cond += ` AND c.deck_id = ?`
-		cargs = append(cargs, dk.ID)
+		cond = and(cond, sqlPart{`c.deck_id = ?`, []any{dk.ID}})
 	}
 	rd := &Readiness{At: at, PerDay: -1}
-	if err := db.ro.GetContext(ctx, &rd.Cards, `SELECT COUNT(*) FROM cards c WHERE `+cond, cargs...); err != nil {
+	if err := db.ro.GetContext(ctx, &rd.Cards, `SELECT COUNT(*) FROM cards c WHERE `+cond.sql, cond.args...); err != nil {
 		return nil, fmt.Errorf("readiness: %w", err)
 	}
 	rows, err := db.ro.QueryContext(ctx, `SELECT s.phase, s.due, s.stability, s.last_review FROM card_states s JOIN cards c ON c.id = s.card_id
-		WHERE s.user_id = ? AND s.phase > 0 AND `+cond, args([]any{u.ID}, cargs)...)
+		WHERE s.user_id = ? AND s.phase > 0 AND `+cond.sql, args([]any{u.ID}, cond.args)...)
 	if err != nil {
 		return nil, fmt.Errorf("readiness: %w", err)
 	}

@@ -194,23 +194,31 @@ func (db *DB) runBatch(batch []*writeJob) {
 	}
 }
 
+// The savepoint statements, prepared with the rating's statements.
+const (
+	savepointSQL  = `SAVEPOINT write_job`
+	rollbackToSQL = `ROLLBACK TO write_job`
+	releaseSQL    = `RELEASE write_job`
+)
+
 // inSavepoint runs one job of a batch in a savepoint. It returns the
 // job's error, and broken when the transaction itself failed.
 func (db *DB) inSavepoint(tx *sqlx.Tx, j *writeJob) (jobErr, broken error) {
-	if _, err := tx.Exec(`SAVEPOINT write_job`); err != nil {
+	q, ctx := db.tq(tx), context.Background()
+	if _, err := q.ExecContext(ctx, savepointSQL); err != nil {
 		return err, err
 	}
 	if err := j.fn(tx); err != nil {
 		// Undo this job's changes only; the batch goes on.
-		if _, rerr := tx.Exec(`ROLLBACK TO write_job`); rerr != nil {
+		if _, rerr := q.ExecContext(ctx, rollbackToSQL); rerr != nil {
 			return err, rerr
 		}
-		if _, rerr := tx.Exec(`RELEASE write_job`); rerr != nil {
+		if _, rerr := q.ExecContext(ctx, releaseSQL); rerr != nil {
 			return err, rerr
 		}
 		return err, nil
 	}
-	if _, err := tx.Exec(`RELEASE write_job`); err != nil {
+	if _, err := q.ExecContext(ctx, releaseSQL); err != nil {
 		return err, err
 	}
 	return nil, nil
