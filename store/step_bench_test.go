@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -155,6 +159,73 @@ func BenchmarkStep(b *testing.B) {
 					card++
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkStepDuring runs review steps while nothing else happens, while
+// a 10,000-card deck is imported over and over (each time edited), and
+// while backups are taken over and over, and reports the steps' 50th and
+// 99th percentile latencies (p50-ms, p99-ms) besides the mean:
+//
+//	go test ./store -run '^$' -bench 'BenchmarkStepDuring' -benchtime 400x
+func BenchmarkStepDuring(b *testing.B) {
+	ctx := context.Background()
+	big := genDeck(10000)
+	for _, during := range []string{"idle", "import", "backup"} {
+		b.Run(during, func(b *testing.B) {
+			db, u := seedStep(b, stepShape{cards: 2000})
+			stop := make(chan struct{})
+			done := make(chan int)
+			go func() {
+				n := 0
+				defer func() { done <- n }()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					switch during {
+					case "idle":
+						return
+					case "import":
+						src := strings.ReplaceAll(big, "id: big", "id: other")
+						src = strings.ReplaceAll(src, "see [docs]", fmt.Sprintf("see [docs %d]", i))
+						if _, err := db.ImportDeck(ctx, parse(b, src), ImportOptions{}); err != nil {
+							b.Error(err)
+							return
+						}
+					case "backup":
+						if err := db.Backup(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("backup-%d.db", i))); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					n++
+				}
+			}()
+			q, err := db.Next(ctx, u, Filter{})
+			if err != nil || q.Card == nil {
+				b.Fatalf("first card: %+v %v", q, err)
+			}
+			var lat []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := db.Rate(ctx, u, q.Card.ID, q.Card.State.Token(), srs.Easy); err != nil {
+					b.Fatal(err)
+				}
+				if q, err = db.Next(ctx, u, Filter{}); err != nil || q.Card == nil {
+					b.Fatalf("next: %+v %v", q, err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			close(stop)
+			runs := <-done
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(runs), during+"s")
 		})
 	}
 }
