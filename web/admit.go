@@ -37,4 +37,3 @@ const AdmitPerCore = 8
 
 // admitSlots is the number of requests that work at once.
 func admitSlots() int { return max(AdmitPerCore*runtime.GOMAXPROCS(0), 16) }
-
