@@ -1,6 +1,9 @@
 package decks
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestBuiltin checks that the embedded decks lint clean and that the
 // DVA-C02 deck has cards of every kind and type the format offers.
@@ -35,6 +38,30 @@ func TestBuiltin(t *testing.T) {
 	// The chapter's three questions plus at least five written from it.
 	if kinds[KindScenario] < 8 {
 		t.Errorf("got %d scenario cards, want at least 8", kinds[KindScenario])
+	}
+	keys := map[string]*Card{}
+	for i := range deck.Cards {
+		keys[deck.Cards[i].Key] = &deck.Cards[i]
+	}
+	for _, k := range []string{"scn-image-pull-role", "scn-no-servers-fargate", "scn-long-running-containers"} {
+		if c := keys[k]; c == nil || c.Kind != KindScenario {
+			t.Errorf("the chapter's scenario %q is missing", k)
+		}
+	}
+	// Facts the chapter states but AWS has since changed (issue 12): the
+	// deck teaches the current one and names what older material expects.
+	for k, want := range map[string]string{
+		"ecs-deployment-strategies":        "blue/green (since July 2025)",
+		"trap-codedeploy-blue-green":       "Older exam material",
+		"app-runner-availability-cloze/c1": "30 April 2026",
+		"app-runner-request-timeout":       "120 seconds",
+		"lambda-image-10gb":                "10 GB",
+		"ec2-pull-instance-role":           "container instance role",
+		"ecr-token-12h":                    "12 hours",
+	} {
+		if c := keys[k]; c == nil || !strings.Contains(c.Back, want) {
+			t.Errorf("card %q should say %q", k, want)
+		}
 	}
 	if types[TypeCloze] == 0 {
 		t.Error("no cloze cards")

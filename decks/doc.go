@@ -75,4 +75,51 @@
 //
 // Every problem is reported as "file:line: message" and a deck with any
 // problem is rejected whole.
+//
+// HTML comments ("<!-- source: https://... -->") may stand anywhere in a
+// card body, for example a line at its end naming the source of its facts:
+// the sanitiser removes them, so learners never see them and adding one
+// changes no card's content hash. In a scenario card put the comment after
+// the options (it is then part of the explanation), not before them.
+//
+// # Quality rules
+//
+// A deck can be valid and still teach badly: answerable from the form of
+// its cards, or asking several facts at once. Quality (and "flashd lint
+// --quality", which exits 1 on a warning only with --strict) reports these
+// as "file:line: warning: message"; thresholds are in QualityOptions and
+// the Default* constants:
+//
+//   - Positions (info, at the id line): how many correct options stand at
+//     each position A, B, C... over the deck's scenario cards.
+//   - Position: one position holds more than half (DefaultPositionMax) of
+//     the correct options. Reorder the options in the source; readers
+//     other than the review page (the deck page, the Anki export) show the
+//     authored order.
+//   - Longest: the correct option is strictly the longest (in characters)
+//     in more than half (DefaultLongestMax) of the scenario cards.
+//   - Yes/no: more than 80% (DefaultYesNoMax) of the basic cards whose
+//     answer starts with "Yes" or "No" (after any emphasis, followed by
+//     punctuation: "No.", "**Yes** —") give the same answer: make some
+//     statements true, or ask "which...?" instead.
+//   - Enumeration: a basic card's answer has more than 4 list items
+//     (DefaultMaxListItems; a table counts its body cells beyond the first
+//     column) or more than 4 sentences (DefaultMaxSentences), or a cloze
+//     note has more than 4 sentences. Split it into one card per fact or a
+//     cloze per item. Scenario explanations are not counted.
+//   - Duplicate: two notes (the cloze cards of one note count once) whose
+//     fronts, or whose backs, are near-duplicates, reported at the later
+//     card with the line of the earlier. Texts are compared as sets of
+//     word triples (3-shingles of lower-cased letters and digits; HTML
+//     comments, cloze markup and link targets dropped; texts under 5 words
+//     are not compared): a pair is near-duplicate when its Jaccard
+//     similarity is at least 0.5 (DefaultSimilarity), or when at least 80%
+//     (DefaultContainment) of the shorter text's triples appear in the
+//     longer one and the Jaccard similarity is at least 0.2
+//     (DefaultMinJaccard), as when a trap restates a takeaway's answer.
+//     The check compares every pair that shares a triple; decks of more
+//     than 5,000 notes (DefaultMaxPairCards) skip it with an info line.
+//
+// Deck-wide rules (position, longest, yes/no) judge only decks with at
+// least 4 cards of their kind (DefaultMinCards).
 package decks

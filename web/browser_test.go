@@ -3,16 +3,20 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/flashd/flashd/decks"
 )
 
 // browser starts a headless Chromium for a test. Without a Chromium it
@@ -133,6 +137,14 @@ func step(name string, actions ...chromedp.Action[chromedp.Void]) chromedp.Actio
 	})
 }
 
+// plainText is the text of an HTML fragment as a browser shows it, with
+// runs of white space as one space.
+func plainText(h string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(tagRE.ReplaceAllString(h, ""))), " ")
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
 // css is a CSS selector.
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
@@ -148,6 +160,19 @@ func TestBrowserReview(t *testing.T) {
 
 	var cardIDs [4]string
 	var undone string
+	// The scenario step reviews one deck's scenario cards: as many are new
+	// today as the deck has, up to the 20 new cards a day less the three
+	// reviewed before.
+	const scenarioDeck = "aws-dva-c02-containers"
+	scenarios := 0
+	for _, c := range builtinDeck(t, scenarioDeck).Cards {
+		if c.Kind == decks.KindScenario {
+			scenarios++
+		}
+	}
+	scenarios = min(scenarios, 20-3)
+	newCount := func(n int) string { return fmt.Sprintf("%d new", n) }
+	var wrongKey, wrongText, rightText string
 	err := chromedp.Do(ctx,
 		step("sign up",
 			chromedp.Navigate(srv.URL+"/signup"),
@@ -189,26 +214,59 @@ func TestBrowserReview(t *testing.T) {
 			waitText("#review .counts", "3 learning"),
 			noReload(),
 			screenshot("4-after-three")),
-		step("a picks a wrong option of a scenario",
-			chromedp.Navigate(srv.URL+"/review?kind=scenario"),
+		step("the letter of a wrong option picks it",
+			chromedp.Navigate(srv.URL+"/review?deck="+scenarioDeck+"&kind=scenario"),
 			chromedp.WaitVisible(css(`#review .options .option`)),
 			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
-			waitText("#review .counts", "12 new"),
+			waitText("#review .counts", newCount(scenarios)),
 			mark(),
 			attr(`#review article`, "data-card", &cardIDs[3]),
-			chromedp.KeyEvent("a"),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				// Read the options as shown, and press the letter of a
+				// wrong one, found by its text in the deck.
+				shown, err := chromedp.Evaluate[[]string](`[...document.querySelectorAll("#review .options a.option")].map(a => {
+					const c = a.cloneNode(true); c.querySelectorAll(".letter, kbd").forEach(e => e.remove());
+					return a.dataset.key + "\t" + c.textContent; })`)(ctx, tg)
+				if err != nil {
+					return err
+				}
+				card := deckCard(t, db, 1, cardIDs[3])
+				for _, o := range card.Options {
+					if o.Correct {
+						rightText = plainText(o.HTML)
+					}
+				}
+				for _, kv := range shown {
+					key, text, _ := strings.Cut(kv, "\t")
+					for _, o := range card.Options {
+						if !o.Correct && wrongKey == "" && plainText(o.HTML) == plainText(text) {
+							wrongKey, wrongText = key, plainText(o.HTML)
+						}
+					}
+				}
+				if len(shown) != len(card.Options) || wrongKey == "" || rightText == "" {
+					return fmt.Errorf("card %s (%s): shown %q, no wrong option to pick or no right one", cardIDs[3], card.Key, shown)
+				}
+				_, err = chromedp.KeyEvent(wrongKey)(ctx, tg)
+				return err
+			}),
 			waitText("#review .verdict", "Wrong."),
-			waitText("#review .options li.correct", "The task execution role"),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := chromedp.Steps(
+					waitText("#review .options li.picked", wrongText),
+					waitText("#review .options li.correct", rightText))(ctx, tg)
+				return err
+			}),
 			chromedp.WaitVisible(css(`#review .explanation`)),
 			chromedp.WaitVisible(css(`#review button.r1.suggested`)),
 			screenshot("5-scenario")),
 		step("enter confirms the suggested Again",
 			chromedp.KeyEvent(kb.Enter),
-			waitText("#review .counts", "11 new"),
+			waitText("#review .counts", newCount(scenarios-1)),
 			waitText("#review .counts", "1 learning")),
 		step("u undoes it",
 			chromedp.KeyEvent("u"),
-			waitText("#review .counts", "12 new"),
+			waitText("#review .counts", newCount(scenarios)),
 			waitText("#review .counts", "0 learning"),
 			attr(`#review article`, "data-card", &undone),
 			noReload(),

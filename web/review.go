@@ -85,8 +85,10 @@ func parseCardID(c echo.Context, name string) (int64, error) {
 }
 
 // pane builds the review pane: the card with id cardID if it is not 0,
-// else the next card of the queue.
-func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int) (*reviewPane, error) {
+// else the next card of the queue, with the option at index picked of the
+// order shown (-1 for none) picked on the page of the card's state with
+// token shownToken ("" for the state it has now).
+func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int, shownToken string) (*reviewPane, error) {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	q, err := s.db.Next(ctx, u, f)
@@ -115,7 +117,17 @@ func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int) 
 	}
 	suggested := srs.Good
 	if v.Type == decks.TypeChoice {
-		if picked >= 0 && picked < len(v.Options) {
+		// The options in this showing's order (see shuffle.go): the pick,
+		// the verdict and the option marked correct all index this order.
+		v.Options = shuffleOptions(v.Options, optionOrder(len(v.Options), showingSeed(u.ID, rc.ID, &rc.State)))
+		switch {
+		case picked >= len(v.Options):
+			return nil, store.Errorf(store.EInvalid, "Pick an option A to %c.", 'A'+len(v.Options)-1)
+		case picked >= 0 && shownToken != "" && shownToken != p.Token:
+			// Picked on a page of an earlier state of the card, whose
+			// order may not be this one: show the card as it is now.
+			p.Notice = "This card changed since that page was shown: pick again."
+		case picked >= 0:
 			p.Picked, p.Correct, p.Revealed = picked, v.Options[picked].Correct, true
 			if !p.Correct {
 				suggested = srs.Again
@@ -139,7 +151,8 @@ func (s *Server) renderPane(c echo.Context, p *reviewPane) error {
 
 // handleReview shows the next card of the queue, or the card the query
 // names (?card=ID, as after an undo), with a scenario option picked
-// (?pick=N).
+// (?pick=N, the index in the order shown, and &token=, the rating token of
+// the page it was picked on; see shuffle.go).
 func (s *Server) handleReview(c echo.Context) error {
 	f, err := parseFilter(c)
 	if err != nil {
@@ -157,7 +170,7 @@ func (s *Server) handleReview(c echo.Context) error {
 			return store.Errorf(store.EInvalid, "Pick an option A to %c.", 'A'+decks.MaxOptions-1)
 		}
 	}
-	p, err := s.pane(c, f, cardID, picked)
+	p, err := s.pane(c, f, cardID, picked, c.QueryParam("token"))
 	if err != nil {
 		return err
 	}
@@ -194,7 +207,7 @@ func (s *Server) handleRate(c echo.Context) error {
 	if !isFragment(c) {
 		return c.Redirect(http.StatusSeeOther, "/review?"+filterQuery(f))
 	}
-	p, err := s.pane(c, f, 0, -1)
+	p, err := s.pane(c, f, 0, -1, "")
 	if err != nil {
 		return err
 	}
@@ -228,7 +241,7 @@ func (s *Server) handleUndo(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, "/review?"+q)
 	}
-	p, err := s.pane(c, f, cardID, -1)
+	p, err := s.pane(c, f, cardID, -1, "")
 	if err != nil {
 		return err
 	}
@@ -261,7 +274,7 @@ func (s *Server) handleCardAction(c echo.Context) error {
 	if action == store.ActionFlag || action == store.ActionUnflag {
 		keep = cardID
 	}
-	p, err := s.pane(c, f, keep, -1)
+	p, err := s.pane(c, f, keep, -1, "")
 	if err != nil {
 		return err
 	}

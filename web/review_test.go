@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/flashd/flashd/decks"
 	"github.com/flashd/flashd/store"
 )
 
@@ -254,18 +257,42 @@ func TestReviewFlow(t *testing.T) {
 
 func TestScenarioAndActions(t *testing.T) {
 	_, db, c := startServer(t)
-	_, body := c.get("/review?kind=scenario")
+	const deck = "aws-dva-c02-containers"
+	filter := "deck=" + deck + "&kind=scenario"
+	_, body := c.get("/review?" + filter)
 	id := cardID(body)
-	if !strings.Contains(body, `data-key="a"`) || !strings.Contains(body, "pick=1") {
-		t.Fatalf("scenario card without options:\n%s", body)
+	card := deckCard(t, db, 1, id)
+	shown := pickOptions(body)
+	if card.Kind != decks.KindScenario || len(shown) != len(card.Options) || len(shown) < 2 {
+		t.Fatalf("scenario card %s (%s, %d options) shown with %d options:\n%s", id, card.Key, len(card.Options), len(shown), body)
 	}
-	// The first built-in scenario's right answer is B (the execution role).
-	resp, frag := c.get("/review?card="+id+"&pick=0&kind=scenario", "HX-Request", "true")
+	// The options shown are the card's, each with its letter key; find a
+	// wrong one and the right one by their text.
+	wrong, right := -1, -1
+	for i, o := range shown {
+		a := optionIndex(card, o.HTML)
+		if a < 0 || o.Letter != string(rune('A'+i)) || !strings.Contains(body, `data-key="`+strings.ToLower(o.Letter)+`"`) {
+			t.Fatalf("option %d shown as %+v, not an option of %s with its letter key", i, o, card.Key)
+		}
+		switch {
+		case card.Options[a].Correct && right < 0:
+			right = i
+		case !card.Options[a].Correct && wrong < 0:
+			wrong = i
+		}
+	}
+	if wrong < 0 || right < 0 {
+		t.Fatalf("card %s: no wrong or no right option among %+v", card.Key, shown)
+	}
+	pick := func(i int) (*http.Response, string) {
+		return c.get("/review?card="+id+"&pick="+shown[i].Pick+"&"+filter, "HX-Request", "true")
+	}
+	resp, frag := pick(wrong)
 	if resp.StatusCode != 200 || !strings.Contains(frag, "Wrong.") || !strings.Contains(frag, `class="rating r1 suggested"`) {
 		t.Errorf("wrong pick: %d, want Wrong and Again suggested:\n%s", resp.StatusCode, frag)
 	}
-	_, frag = c.get("/review?card="+id+"&pick=1&kind=scenario", "HX-Request", "true")
-	if !strings.Contains(frag, "Right!") || !strings.Contains(frag, `class="rating r3 suggested"`) || !strings.Contains(frag, "task execution role gives") {
+	_, frag = pick(right)
+	if !strings.Contains(frag, "Right!") || !strings.Contains(frag, `class="rating r3 suggested"`) || !strings.Contains(frag, card.BackHTML) {
 		t.Errorf("right pick: want Right, Good suggested and the explanation:\n%s", frag)
 	}
 	if resp, _ := c.get("/review?card=" + id + "&pick=9"); resp.StatusCode != 400 {
@@ -275,24 +302,27 @@ func TestScenarioAndActions(t *testing.T) {
 		t.Errorf("unknown card: %d", resp.StatusCode)
 	}
 	// Flag keeps the card on screen; suspend moves on.
-	resp, frag = c.post("/review/"+id+"/action", url.Values{"action": {"flag"}, "kind": {"scenario"}}, "HX-Request", "true")
+	form := func(action string) url.Values {
+		return url.Values{"action": {action}, "deck": {deck}, "kind": {"scenario"}}
+	}
+	resp, frag = c.post("/review/"+id+"/action", form("flag"), "HX-Request", "true")
 	if resp.StatusCode != 200 || cardID(frag) != id || !strings.Contains(frag, "flagged") {
 		t.Errorf("flag: %d\n%s", resp.StatusCode, frag)
 	}
-	_, frag = c.post("/review/"+id+"/action", url.Values{"action": {"suspend"}, "kind": {"scenario"}}, "HX-Request", "true")
+	_, frag = c.post("/review/"+id+"/action", form("suspend"), "HX-Request", "true")
 	if cardID(frag) == id || !strings.Contains(frag, "Card suspended.") {
 		t.Errorf("suspend did not move on:\n%s", frag)
 	}
 	// The deck page shows the suspended card, and unsuspends it.
-	_, page := c.get("/decks/aws-dva-c02-containers")
-	if !strings.Contains(page, `<input type="hidden" name="back" value="/decks/aws-dva-c02-containers#card-`+id+`">`) {
+	_, page := c.get("/decks/" + deck)
+	if !strings.Contains(page, `<input type="hidden" name="back" value="/decks/`+deck+`#card-`+id+`">`) {
 		t.Errorf("deck page does not offer to unsuspend card %s", id)
 	}
-	resp, _ = c.post("/review/"+id+"/action", url.Values{"action": {"unsuspend"}, "back": {"/decks/aws-dva-c02-containers#card-" + id}})
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/decks/aws-dva-c02-containers") {
+	resp, _ = c.post("/review/"+id+"/action", url.Values{"action": {"unsuspend"}, "back": {"/decks/" + deck + "#card-" + id}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/decks/"+deck) {
 		t.Errorf("unsuspend: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, frag := c.get("/review?kind=scenario", "HX-Request", "true"); cardID(frag) != id {
+	if _, frag := c.get("/review?"+filter, "HX-Request", "true"); cardID(frag) != id {
 		t.Errorf("unsuspended card is not back first in the queue")
 	}
 	if resp, _ := c.post("/review/"+id+"/action", url.Values{"action": {"explode"}}); resp.StatusCode != 400 {
@@ -301,6 +331,100 @@ func TestScenarioAndActions(t *testing.T) {
 	if n := reviewCount(t, db, "admin"); n != 0 {
 		t.Errorf("picks and actions wrote %d reviews", n)
 	}
+}
+
+// builtinDeck returns the built-in deck with the given id, as the binary
+// embeds it.
+func builtinDeck(t testing.TB, id string) *decks.Deck {
+	t.Helper()
+	ds, err := decks.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.ID == id {
+			return d
+		}
+	}
+	t.Fatalf("no built-in deck %q", id)
+	return nil
+}
+
+// deckCard returns the built-in deck's card behind a card id, as the user
+// with id userID may study it.
+func deckCard(t testing.TB, db *store.DB, userID int64, id string) *decks.Card {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.UserByID(ctx, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatalf("card id %q: %v", id, err)
+	}
+	rc, err := db.ReviewCardByID(ctx, u, n)
+	if err != nil {
+		t.Fatalf("card %s: %v", id, err)
+	}
+	d := builtinDeck(t, rc.DeckSlug)
+	for i := range d.Cards {
+		if d.Cards[i].Key == rc.Key {
+			return &d.Cards[i]
+		}
+	}
+	t.Fatalf("card %s: no card %q in deck %s", id, rc.Key, rc.DeckSlug)
+	return nil
+}
+
+// optionIndex returns the index, in the order written, of the card's
+// option with the given HTML, or -1.
+func optionIndex(c *decks.Card, html string) int {
+	for i, o := range c.Options {
+		if o.HTML == html {
+			return i
+		}
+	}
+	return -1
+}
+
+// shownOption is one option of a scenario card as a review pane shows it.
+type shownOption struct {
+	Pick   string // the index the option's pick link sends, before a pick
+	Letter string
+	HTML   string
+	Class  string // after a pick: "correct", "picked" or both
+}
+
+var (
+	pickOptionRE     = regexp.MustCompile(`(?s)<a class="option" data-key="[a-h]" href="[^"]*[?&]amp;pick=(\d+)[^"]*"[^>]*><span class="letter">([A-H])</span> (.*?) <kbd>`)
+	revealedOptionRE = regexp.MustCompile(`(?s)<li class="([^"]*)"><span class="letter">([A-H])</span> (.*?)(?: <span class="(?:tick|cross)">[^<]*</span>)?</li>`)
+)
+
+// pickOptions returns the options of a pane waiting for a pick, in the
+// order shown.
+func pickOptions(body string) []shownOption {
+	var out []shownOption
+	for _, m := range pickOptionRE.FindAllStringSubmatch(body, -1) {
+		out = append(out, shownOption{Pick: m[1], Letter: m[2], HTML: m[3]})
+	}
+	return out
+}
+
+// revealedOptions returns the options of a pane after a pick, in the
+// order shown.
+func revealedOptions(body string) []shownOption {
+	i := strings.Index(body, `<ol class="options revealed">`)
+	if i < 0 {
+		return nil
+	}
+	body = body[i:]
+	body = body[:strings.Index(body, "</ol>")]
+	var out []shownOption
+	for _, m := range revealedOptionRE.FindAllStringSubmatch(body, -1) {
+		out = append(out, shownOption{Class: strings.TrimSpace(m[1]), Letter: m[2], HTML: m[3]})
+	}
+	return out
 }
 
 func TestSettingsForm(t *testing.T) {

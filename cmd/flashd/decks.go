@@ -104,15 +104,20 @@ func readLimited(name string) ([]byte, error) {
 }
 
 // runLint checks decks and prints every problem; it exits 1 when there is
-// any.
+// any. With --quality it also prints the card-quality warnings of
+// decks.Quality (and info lines), which do not change the exit status
+// unless --strict is given; --strict implies --quality.
 func runLint(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("lint", getenv, stderr)
+	quality := fs.Bool("quality", false, "also check card quality: answer patterns, enumerations, near-duplicates")
+	strict := fs.Bool("strict", false, "exit 1 when there is any quality warning (implies --quality)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: flashd lint PATH...")
+		return errors.New("usage: flashd lint [--quality] [--strict] PATH...")
 	}
+	*quality = *quality || *strict
 	ds, err := parseDecks(fs.Args())
 	var list decks.ErrorList
 	if errors.As(err, &list) {
@@ -125,8 +130,27 @@ func runLint(args []string, getenv func(string) string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	warnings := 0
 	for _, d := range ds {
 		fmt.Fprintf(stdout, "%s: deck %s ok, %d cards\n", d.File, d.ID, len(d.Cards))
+		if !*quality {
+			continue
+		}
+		ws := decks.Quality(d, decks.QualityOptions{})
+		for _, w := range ws {
+			fmt.Fprintln(stdout, w)
+		}
+		warnings += decks.CountWarnings(ws)
+	}
+	if *quality {
+		plural := "s"
+		if warnings == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(stderr, "%d quality warning%s\n", warnings, plural)
+	}
+	if *strict && warnings > 0 {
+		return errReported
 	}
 	return nil
 }
