@@ -300,9 +300,21 @@ func login(ctx context.Context, base string, u loadUser) (*learner, error) {
 	if _, _, err := l.do(ctx, http.MethodGet, "/login", nil); err != nil {
 		return nil, err
 	}
-	status, _, err := l.do(ctx, http.MethodPost, "/login", url.Values{"username": {u.name}, "password": {u.password}})
-	if err != nil {
-		return nil, err
+	// Many learners logging in at once find the server's password checks
+	// busy (503): wait a moment and try again, as a person would.
+	var status int
+	for try := 0; ; try++ {
+		var err error
+		status, _, err = l.do(ctx, http.MethodPost, "/login", url.Values{"username": {u.name}, "password": {u.password}})
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusServiceUnavailable || try == 20 {
+			break
+		}
+		if !pause(ctx, time.Duration(250+l.rng.IntN(750))*time.Millisecond) {
+			return nil, ctx.Err()
+		}
 	}
 	if status != http.StatusSeeOther {
 		return nil, fmt.Errorf("log in %s: status %d", u.name, status)
