@@ -56,7 +56,9 @@ type QueueInput struct {
 	Done     DayCounts
 	// LearningDue counts the learning and relearning cards due within
 	// LearnAhead of Now; LearningHead is the one due first (by due time,
-	// then card id; nil when LearningDue is 0).
+	// then card id; nil when LearningDue is 0). A head's Card may be 0
+	// when the caller looks the card up only once Plan picked its group
+	// (Step.Card is then 0 too).
 	LearningDue  int
 	LearningHead *Due
 	// ReviewsDue counts the review cards due before the study day ends;

@@ -56,11 +56,11 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		for _, n := range total.New {
 			perDeck[n.Deck].New = []srs.DeckNew{n}
 		}
-		if total.LearningDue, total.LearningHead, err = r.scheduled(learningSQL, learningAtSQL, r.now.Add(srs.LearnAhead).UnixMilli(),
+		if total.LearningDue, total.LearningHead, err = r.scheduled(learningSQL, r.now.Add(srs.LearnAhead).UnixMilli(),
 			func(deck int64, n int) { perDeck[deck].LearningDue += n }); err != nil {
 			return fmt.Errorf("learning cards: %w", err)
 		}
-		if total.ReviewsDue, total.ReviewHead, err = r.scheduled(reviewsDueSQL, reviewAtSQL, r.set.NextDayStart(r.now).UnixMilli(),
+		if total.ReviewsDue, total.ReviewHead, err = r.scheduled(reviewsDueSQL, r.set.NextDayStart(r.now).UnixMilli(),
 			func(deck int64, n int) { perDeck[deck].ReviewsDue += n }); err != nil {
 			return fmt.Errorf("due reviews: %w", err)
 		}

@@ -220,10 +220,10 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 	in := srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
 	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
 	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
-	if in.LearningDue, in.LearningHead, err = r.scheduled(learningSQL, learningAtSQL, ahead, nil); err != nil {
+	if in.LearningDue, in.LearningHead, err = r.scheduled(learningSQL, ahead, nil); err != nil {
 		return nil, fmt.Errorf("learning cards: %w", err)
 	}
-	if in.ReviewsDue, in.ReviewHead, err = r.scheduled(reviewsDueSQL, reviewAtSQL, dayEnd, nil); err != nil {
+	if in.ReviewsDue, in.ReviewHead, err = r.scheduled(reviewsDueSQL, dayEnd, nil); err != nil {
 		return nil, fmt.Errorf("due reviews: %w", err)
 	}
 	in.New = r.newByDeck()
@@ -253,8 +253,17 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 				}
 				continue
 			}
-		default:
-			cardID = st.Card
+		case srs.GroupLearning, srs.GroupLearnAhead:
+			if cardID, err = r.headAt(learningAtSQL, in.LearningHead.Due); err != nil {
+				return nil, fmt.Errorf("learning card: %w", err)
+			}
+		case srs.GroupReview:
+			if cardID, err = r.headAt(reviewAtSQL, in.ReviewHead.Due); err != nil {
+				return nil, fmt.Errorf("review card: %w", err)
+			}
+		}
+		if cardID == 0 {
+			return nil, fmt.Errorf("queue: the %v group's first card vanished from the snapshot", st.Group)
 		}
 		if q.Card, err = r.db.queueCard(r.ctx, r.q, r.u.ID, cardID); err != nil {
 			return nil, err
@@ -311,12 +320,11 @@ func readStudyDecks(ctx context.Context, q sqlx.QueryerContext, userID, nowMS in
 	return out, rows.Err()
 }
 
-// scheduled reads the learning or review cards due by a time in the
-// step's decks: how many, and the one due first (by due time, then card
-// id). countSQL counts them per deck and kind with their earliest due
-// time; atSQL lists the cards due at that time. perDeck, if not nil, gets
-// each deck's count.
-func (r *queueRead) scheduled(countSQL, atSQL string, by int64, perDeck func(deck int64, n int)) (int, *srs.Due, error) {
+// scheduled counts the learning or review cards due by a time in the
+// step's decks, per deck and kind in SQL, and returns how many there are
+// and the earliest due time (as a head whose card is not known yet: see
+// headAt). perDeck, if not nil, gets each deck's count.
+func (r *queueRead) scheduled(countSQL string, by int64, perDeck func(deck int64, n int)) (int, *srs.Due, error) {
 	rows, err := r.q.QueryContext(r.ctx, countSQL, r.u.ID, by, r.nowM)
 	if err != nil {
 		return 0, nil, err
@@ -344,24 +352,30 @@ func (r *queueRead) scheduled(countSQL, atSQL string, by int64, perDeck func(dec
 	if err := rows.Err(); err != nil || total == 0 {
 		return 0, nil, err
 	}
-	rows.Close()
-	at, err := r.q.QueryContext(r.ctx, atSQL, r.u.ID, first, r.nowM)
+	return total, &srs.Due{Due: timeMS(first)}, nil
+}
+
+// headAt returns the card due first at a due time in the step's decks
+// (the lowest id among those due at that time), or 0. It is read only
+// for the group srs.Plan picks from.
+func (r *queueRead) headAt(atSQL string, due time.Time) (int64, error) {
+	rows, err := r.q.QueryContext(r.ctx, atSQL, r.u.ID, due.UnixMilli(), r.nowM)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	defer at.Close()
-	var head *srs.Due
-	for at.Next() {
+	defer rows.Close()
+	var head int64
+	for rows.Next() {
 		var card, deck int64
 		var kind decks.Kind
-		if err := at.Scan(&card, &deck, &kind); err != nil {
-			return 0, nil, err
+		if err := rows.Scan(&card, &deck, &kind); err != nil {
+			return 0, err
 		}
-		if r.inQueue[deckKind{deck, kind}] && (head == nil || card < head.Card) {
-			head = &srs.Due{Card: card, Due: timeMS(first)}
+		if r.inQueue[deckKind{deck, kind}] && (head == 0 || card < head) {
+			head = card
 		}
 	}
-	return total, head, at.Err()
+	return head, rows.Err()
 }
 
 // firstDue returns the earliest due time of a query whose rows are
