@@ -57,12 +57,13 @@ func (b *Baseline) Close() error {
 	return b.rw.Close()
 }
 
-// Step rates cardID for userID at now with a fixed new state (a review
-// due in 30 days) and reads what the next page needs: the day's counts,
+// Step rates cardID for userID at now with a fixed new state, a learning
+// card due in 10 minutes when learning is set, else a review due in 30
+// days, and reads what the next page needs: the day's counts,
 // the user's decks, the learning and due review cards, the
 // next new card of the rated card's deck and kind, and the row of
 // nextCard, the card the caller rates next.
-func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now time.Time) error {
+func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now time.Time, learning bool) error {
 	nowMS, day := now.UnixMilli(), now.Add(-4*time.Hour).Unix()/86400
 	tx, err := b.rw.BeginTx(ctx, nil)
 	if err != nil {
@@ -78,13 +79,16 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	due := nowMS + 30*86400_000
-	if _, err := tx.Stmt(b.write[1]).ExecContext(ctx, userID, cardID, 2, due, 30.5, 4.9, 30, st.Reps+1, st.Lapses,
+	phase, due, days := 2, nowMS+30*86400_000, 30
+	if learning {
+		phase, due, days = 1, nowMS+10*60_000, 0
+	}
+	if _, err := tx.Stmt(b.write[1]).ExecContext(ctx, userID, cardID, phase, due, 30.5, 4.9, days, st.Reps+1, st.Lapses,
 		nowMS, 0, false, 0, false, st.Version+1, nowMS); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
 	var id int64
-	if err := tx.Stmt(b.write[2]).QueryRowContext(ctx, userID, cardID, st.Version, 3, nowMS, st.Phase, st.ScheduledDays, 2, due,
+	if err := tx.Stmt(b.write[2]).QueryRowContext(ctx, userID, cardID, st.Version, 3, nowMS, st.Phase, st.ScheduledDays, phase, due,
 		30.5, 4.9, due-nowMS, "{}").Scan(&id); err != nil {
 		return fmt.Errorf("insert review: %w", err)
 	}

@@ -153,7 +153,7 @@ func BenchmarkStep(b *testing.B) {
 				}
 				card := q.Card.ID
 				for b.Loop() {
-					if err := raw.Step(ctx, u.ID, card, card+1, db.Now()); err != nil {
+					if err := raw.Step(ctx, u.ID, card, card+1, db.Now(), false); err != nil {
 						b.Fatal(err)
 					}
 					card++

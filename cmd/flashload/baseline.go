@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,7 +18,8 @@ import (
 // scratch database of the same shape (schema, load deck, one account per
 // learner): each of --learners workers rates a card with the rating
 // transaction and then runs the reads of the next card's page
-// (store.Baseline), with no HTTP, FSRS, templates or writer queue; the
+// (store.Baseline), writing the learning or review state the learners'
+// mix of ratings leaves, with no HTTP, FSRS, templates or writer queue; the
 // writes share one connection, as the server's do. It returns the steps
 // per second.
 func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, error) {
@@ -63,10 +65,15 @@ func baseline(ctx context.Context, cfg *config, stderr io.Writer) (float64, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(id), 99))
 			for n := int64(0); time.Since(start) < cfg.baseFor; n++ {
 				card := firstCard + n%int64(cfg.cards)
 				next := firstCard + (n+1)%int64(cfg.cards)
-				if err := raw.Step(ctx, id, card, next, time.Now()); err != nil {
+				// The learners' mix of ratings: all but Easy leave a new
+				// card in learning, so the learning cards pile up here as
+				// they do on the server.
+				learning := ratingMix[rng.IntN(len(ratingMix))] != 4
+				if err := raw.Step(ctx, id, card, next, time.Now(), learning); err != nil {
 					errs <- err
 					return
 				}

@@ -610,7 +610,7 @@ func (l *learner) rate(ctx context.Context) (ack, time.Duration, error) {
 	if csrf == "" {
 		csrf = l.csrf
 	}
-	rating := []int{1, 2, 3, 3, 3, 3, 4}[l.rng.IntN(7)]
+	rating := ratingMix[l.rng.IntN(len(ratingMix))]
 	// The rate form's fields in document order, then the button clicked.
 	form := "csrf=" + url.QueryEscape(csrf) + "&token=" + url.QueryEscape(token) +
 		"&deck=" + loadDeckID + "&rating=" + strconv.Itoa(rating)
@@ -643,6 +643,10 @@ func (l *learner) rate(ctx context.Context) (ack, time.Duration, error) {
 	id, _ := strconv.ParseInt(card, 10, 64)
 	return ack{l.user.id, id, token}, lat, nil
 }
+
+// ratingMix is how learners rate: Again, Hard, Good (four times in seven)
+// or Easy, so cards come back a few times.
+var ratingMix = []int{1, 2, 3, 3, 3, 3, 4}
 
 // verify compares the acknowledged ratings with the review rows.
 func verify(ctx context.Context, db *store.DB, users []loadUser, acks []ack) (lost, doubled int, err error) {
