@@ -8,6 +8,12 @@
 // learning steps 1m 10m, relearning step 10m, fuzz on. A study day starts
 // at 04:00 in the learner's time zone (as in Anki), so a late-night session
 // counts for the day it began.
+//
+// The review queue is decided here too (queue.go): Plan is a pure function
+// of the settings, the clock, what was done today and the candidates of
+// each group (learning cards due, review cards due, new cards per deck),
+// returning the counts shown and the next card, so every page that shows
+// counts agrees with the one that picks.
 package srs
 
 import (

@@ -325,13 +325,7 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 			after.Stability, after.Difficulty, after.Due-nowMS, string(prev)).Scan(&id); err != nil {
 			return err
 		}
-		wasNew, wasReview := 0, 0
-		switch before.Phase {
-		case srs.New:
-			wasNew = 1
-		case srs.Review:
-			wasReview = 1
-		}
+		wasNew, wasReview := dayCounts(before.Phase)
 		if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview); err != nil {
 			return err
 		}
@@ -351,6 +345,19 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 		return nil, fmt.Errorf("rate card %d: %w", cardID, err)
 	}
 	return out, nil
+}
+
+// dayCounts says what a rating of a card in phase counts for in the day's
+// limits: a new card introduced, or a review done (learning steps count
+// for neither).
+func dayCounts(phase srs.Phase) (newDone, reviewDone int) {
+	switch phase {
+	case srs.New:
+		return 1, 0
+	case srs.Review:
+		return 0, 1
+	}
+	return 0, 0
 }
 
 // lastRatingSQL reads a user's latest rating that is not undone: a probe
@@ -418,13 +425,7 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		// The day's counts lose the rating; a day left without one is no
 		// longer a study day.
 		day := set.DayNumber(timeMS(last.ReviewedAt))
-		wasNew, wasReview := 0, 0
-		switch last.PrevPhase {
-		case srs.New:
-			wasNew = 1
-		case srs.Review:
-			wasReview = 1
-		}
+		wasNew, wasReview := dayCounts(last.PrevPhase)
 		if _, err := tx.ExecContext(ctx, `UPDATE study_days SET ratings = ratings - 1, new_done = new_done - ?,
 			reviews_done = reviews_done - ? WHERE user_id = ? AND day = ?`, wasNew, wasReview, u.ID, day); err != nil {
 			return err
