@@ -12,7 +12,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,10 +282,13 @@ type learner struct {
 }
 
 var (
-	csrfMeta   = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
-	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-	cardAttr   = regexp.MustCompile(`data-card="(\d+)"`)
-	tokenField = regexp.MustCompile(`name="token" value="([^"]*)"`)
+	// What a learner reads off a page: found by plain string search, since
+	// the client's own CPU (regular expressions over every pane were a
+	// good part of it) shows up in the latencies it measures.
+	csrfMeta   = attr(`<meta name="csrf-token" content="`)
+	csrfField  = attr(`name="csrf" value="`)
+	cardAttr   = attr(`data-card="`)
+	tokenField = attr(`name="token" value="`)
 )
 
 func login(ctx context.Context, base string, u loadUser) (*learner, error) {
@@ -393,6 +395,26 @@ func (l *learner) show(page string) {
 	if m := csrfField.FindStringSubmatch(page); m != nil {
 		l.formCSRF = m[1]
 	}
+}
+
+// attr finds the first quoted value after prefix (the prefix ends with
+// the opening quote).
+type attr string
+
+// FindStringSubmatch returns the whole match and the value, as a
+// regexp.Regexp would, or nil when the prefix is absent or the value
+// empty.
+func (a attr) FindStringSubmatch(page string) []string {
+	i := strings.Index(page, string(a))
+	if i < 0 {
+		return nil
+	}
+	rest := page[i+len(a):]
+	j := strings.IndexByte(rest, '"')
+	if j <= 0 {
+		return nil
+	}
+	return []string{page[i : i+len(a)+j+1], rest[:j]}
 }
 
 // result is what a run measured.
