@@ -219,12 +219,15 @@ func (s *Scheduler) Preview(st State, now time.Time) ([4]time.Duration, error) {
 	return out, nil
 }
 
-// Retrievability is the predicted probability of recalling the card at t:
-// 0 for a card never reviewed.
+// Retrievability is the predicted probability of recalling the card at t,
+// from FSRS-6's forgetting curve (with the parameters' decay) and the time
+// since the last review in fractional days: go-fsrs's own Retrievability
+// rounds that time down to whole days, so a card rated twelve hours ago
+// would show 100%. It is 0 for a card never reviewed.
 func (s *Scheduler) Retrievability(st State, t time.Time) float64 {
-	r, err := s.f.Retrievability(st.card(), t)
-	if err != nil {
+	if st.Phase == New || st.LastReview.IsZero() || !(st.Stability > 0) {
 		return 0
 	}
-	return r
+	days := max(0, t.Sub(st.LastReview).Hours()/24)
+	return s.f.Parameters.ForgettingCurve(days, st.Stability)
 }

@@ -1,6 +1,7 @@
 package srs
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -160,5 +161,40 @@ func TestPreview(t *testing.T) {
 func TestLeech(t *testing.T) {
 	if (State{Lapses: LeechLapses - 1}).Leech() || !(State{Lapses: LeechLapses}).Leech() {
 		t.Error("a leech is a card with 8 lapses")
+	}
+}
+
+// TestRetrievabilityFractionalDays checks recall against FSRS-6's
+// forgetting curve, R(t, S) = (1 + F·t/S)^D with D = -w20 and
+// F = 0.9^(1/D) - 1, at fractional elapsed days.
+func TestRetrievabilityFractionalDays(t *testing.T) {
+	s := NewScheduler(DefaultSettings())
+	w := fsrs.DefaultWeights()
+	decay := -w[20]
+	factor := math.Pow(0.9, 1/decay) - 1
+	last := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		stability float64
+		elapsed   time.Duration
+	}{
+		{0.37, 12 * time.Hour}, {0.37, 0}, {1, 6 * time.Hour}, {2.5, 36 * time.Hour}, {10, 10 * 24 * time.Hour}, {120, 400 * time.Hour},
+	} {
+		days := tt.elapsed.Hours() / 24
+		want := math.Pow(1+factor*days/tt.stability, decay)
+		got := s.Retrievability(State{Phase: Review, Stability: tt.stability, LastReview: last}, last.Add(tt.elapsed))
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("S=%v t=%v: got %v, want %v", tt.stability, tt.elapsed, got, want)
+		}
+	}
+	// The example: S = 0.37, rated 12 hours ago, is about 88%, not 100%.
+	if r := s.Retrievability(State{Phase: Review, Stability: 0.37, LastReview: last}, last.Add(12*time.Hour)); r < 0.87 || r > 0.89 {
+		t.Errorf("S=0.37 after 12h: %v, want about 0.88", r)
+	}
+	// At t = S the curve gives 90% by construction.
+	if r := s.Retrievability(State{Phase: Review, Stability: 3, LastReview: last}, last.Add(72*time.Hour)); math.Abs(r-0.9) > 1e-9 {
+		t.Errorf("R(S, S) = %v, want 0.9", r)
+	}
+	if r := s.Retrievability(State{Phase: New}, last); r != 0 {
+		t.Errorf("new card: %v, want 0", r)
 	}
 }

@@ -270,7 +270,7 @@ func TestGroupReport(t *testing.T) {
 	for m := 0; m < 3; m++ {
 		for ci := 0; ci < 5; ci++ {
 			if c, ok := refCards[[2]int{m, ci}]; ok {
-				r, _ := ref.Retrievability(c, exam)
+				r, _ := recallAt(ref, c, exam)
 				wantReady[m] += r / 5
 			}
 		}
@@ -347,8 +347,8 @@ func TestGroupReport(t *testing.T) {
 		rep.Hardest[1].CardID != cardIDs[2] || rep.Hardest[1].Lapses != 1 || rep.Hardest[0].Learners != 2 {
 		t.Errorf("hardest: %+v, want G1 (2 lapses) then G3 (1)", rep.Hardest)
 	}
-	rAnn, _ := ref.Retrievability(refCards[[2]int{0, 0}], now)
-	rBen, _ := ref.Retrievability(refCards[[2]int{1, 0}], now)
+	rAnn, _ := recallAt(ref, refCards[[2]int{0, 0}], now)
+	rBen, _ := recallAt(ref, refCards[[2]int{1, 0}], now)
 	if !near(rep.Hardest[0].MeanRecall, (rAnn+rBen)/2) {
 		t.Errorf("G1 recall now: got %v, want %v", rep.Hardest[0].MeanRecall, (rAnn+rBen)/2)
 	}
