@@ -181,12 +181,46 @@ func fromCard(c fsrs.Card) State {
 
 // Scheduler applies ratings for one learner's settings.
 type Scheduler struct {
-	f *fsrs.FSRS
+	f   *fsrs.FSRS
+	set Settings
 }
 
 // NewScheduler returns a scheduler for s.
 func NewScheduler(s Settings) *Scheduler {
-	return &Scheduler{f: fsrs.NewFSRS(s.Parameters())}
+	return &Scheduler{f: fsrs.NewFSRS(s.Parameters()), set: s}
+}
+
+// FSRS counts the days elapsed since a card's last review as the
+// difference of their UTC dates. The scheduler hands go-fsrs the
+// learner's study clock instead: the local wall time moved back
+// DayStartHour hours, read as UTC, so that go-fsrs's dates are the
+// learner's study days (as Anki counts days from its rollover hour), in
+// every zone and across DST. The due date it gets back is turned into a
+// true instant again: an interval under a day is kept as a duration, a
+// longer one as the same local wall time that many days on.
+
+// StudyClock returns t on the learner's study clock (see above).
+func (s Settings) StudyClock(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	lt := t.In(s.location())
+	y, mo, d := lt.Date()
+	h, mi, sec := lt.Clock()
+	return time.Date(y, mo, d, h, mi, sec, lt.Nanosecond(), time.UTC).Add(-DayStartHour * time.Hour)
+}
+
+// FromStudyClock returns the instant a time on the study clock stands for.
+// A wall time that does not exist (skipped by a DST change) moves by the
+// change, as time.Date does.
+func (s Settings) FromStudyClock(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	u := t.Add(DayStartHour * time.Hour)
+	y, mo, d := u.Date()
+	h, mi, sec := u.Clock()
+	return time.Date(y, mo, d, h, mi, sec, u.Nanosecond(), s.location()).UTC()
 }
 
 // Next returns the state after rating a card in state st at now.
@@ -195,14 +229,23 @@ func (s *Scheduler) Next(st State, now time.Time, r Rating) (State, error) {
 		return State{}, fmt.Errorf("rating must be 1 to 4, got %d", r)
 	}
 	c := st.card()
+	c.Due, c.LastReview = s.set.StudyClock(c.Due), s.set.StudyClock(c.LastReview)
+	studyNow := s.set.StudyClock(now)
 	if st.Phase == New && c.Due.IsZero() {
-		c.Due = now
+		c.Due = studyNow
 	}
-	info, err := s.f.Next(c, now, fsrs.Rating(r))
+	info, err := s.f.Next(c, studyNow, fsrs.Rating(r))
 	if err != nil {
 		return State{}, fmt.Errorf("schedule: %w", err)
 	}
-	return fromCard(info.Card), nil
+	out := fromCard(info.Card)
+	out.LastReview = now
+	if ivl := info.Card.Due.Sub(studyNow); ivl < 24*time.Hour {
+		out.Due = now.Add(ivl)
+	} else {
+		out.Due = s.set.FromStudyClock(info.Card.Due)
+	}
+	return out, nil
 }
 
 // Preview returns, for each rating in button order, how long after now

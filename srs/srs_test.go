@@ -106,13 +106,16 @@ var history = []struct {
 
 // TestReplayMatchesGoFSRS replays the history through Scheduler and
 // through go-fsrs itself with the same parameters, and compares every step.
+// go-fsrs is given the study clock by hand: for a learner in UTC, the time
+// moved back DayStartHour hours; its due dates are moved forward again.
 func TestReplayMatchesGoFSRS(t *testing.T) {
 	s := DefaultSettings()
 	sched := NewScheduler(s)
 	ref := fsrs.NewFSRS(s.Parameters())
 	now := time.Date(2026, 2, 1, 9, 30, 0, 0, time.UTC)
+	const shift = DayStartHour * time.Hour
 	var st State
-	refCard := fsrs.NewCard(now)
+	refCard := fsrs.NewCard(now.Add(-shift))
 	for i, h := range history {
 		now = now.Add(h.after)
 		var err error
@@ -120,12 +123,13 @@ func TestReplayMatchesGoFSRS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		info, err := ref.Next(refCard, now, fsrs.Rating(h.r))
+		info, err := ref.Next(refCard, now.Add(-shift), fsrs.Rating(h.r))
 		if err != nil {
 			t.Fatalf("step %d (go-fsrs): %v", i, err)
 		}
 		refCard = info.Card
 		want := fromCard(refCard)
+		want.Due, want.LastReview = want.Due.Add(shift), want.LastReview.Add(shift)
 		if st != want {
 			t.Fatalf("step %d (%s after %s): got %+v, want %+v", i, h.r, h.after, st, want)
 		}
@@ -196,5 +200,85 @@ func TestRetrievabilityFractionalDays(t *testing.T) {
 	}
 	if r := s.Retrievability(State{Phase: New}, last); r != 0 {
 		t.Errorf("new card: %v, want 0", r)
+	}
+}
+
+// TestElapsedStudyDays checks that FSRS counts elapsed days in the
+// learner's study days (04:00 local), not UTC dates: the stability after a
+// second rating equals go-fsrs's when it is handed two times whose UTC
+// dates are the study days, and differs from what the UTC dates alone give
+// where the two disagree.
+func TestElapsedStudyDays(t *testing.T) {
+	zone := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	tests := []struct {
+		name          string
+		loc           *time.Location
+		first, second time.Time
+		// the same two moments on a clock whose UTC dates are study days
+		studyFirst, studySecond time.Time
+		utcDiffers              bool
+	}{
+		{"UTC: 00:24 and 23:52 of one date are two study days", time.UTC,
+			time.Date(2026, 3, 10, 0, 24, 0, 0, time.UTC), time.Date(2026, 3, 10, 23, 52, 0, 0, time.UTC),
+			time.Date(2026, 3, 9, 20, 24, 0, 0, time.UTC), time.Date(2026, 3, 10, 19, 52, 0, 0, time.UTC), true},
+		{"Tokyo: 05:00 and 23:00 local are one study day, two UTC dates", zone("Asia/Tokyo"),
+			time.Date(2026, 3, 10, 5, 0, 0, 0, zone("Asia/Tokyo")), time.Date(2026, 3, 10, 23, 0, 0, 0, zone("Asia/Tokyo")),
+			time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 19, 0, 0, 0, time.UTC), true},
+		{"Auckland: 03:30 and 04:30 local are two study days", zone("Pacific/Auckland"),
+			time.Date(2026, 7, 10, 3, 30, 0, 0, zone("Pacific/Auckland")), time.Date(2026, 7, 10, 4, 30, 0, 0, zone("Pacific/Auckland")),
+			time.Date(2026, 7, 9, 23, 30, 0, 0, time.UTC), time.Date(2026, 7, 10, 0, 30, 0, 0, time.UTC), true},
+		{"Berlin across the DST change: Saturday 22:00 to Sunday 23:30 is one day apart", zone("Europe/Berlin"),
+			time.Date(2026, 3, 28, 22, 0, 0, 0, zone("Europe/Berlin")), time.Date(2026, 3, 29, 23, 30, 0, 0, zone("Europe/Berlin")),
+			time.Date(2026, 3, 28, 18, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 19, 30, 0, 0, time.UTC), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := DefaultSettings()
+			set.Location = tt.loc
+			if got := set.StudyClock(tt.second); !got.Equal(tt.studySecond) {
+				t.Fatalf("study clock of %v: %v, want %v", tt.second, got, tt.studySecond)
+			}
+			if back := set.FromStudyClock(set.StudyClock(tt.first)); !back.Equal(tt.first) {
+				t.Errorf("round trip of %v: %v", tt.first, back)
+			}
+			sched := NewScheduler(set)
+			// Easy on a new card: straight to review, so the second rating
+			// reads the elapsed days.
+			st, err := sched.Next(State{}, tt.first, Easy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err = sched.Next(st, tt.second, Good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := fsrs.NewFSRS(set.Parameters())
+			stability := func(a, b time.Time) float64 {
+				info, err := ref.Next(fsrs.NewCard(a), a, fsrs.Easy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				info, err = ref.Next(info.Card, b, fsrs.Good)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return info.Card.Stability
+			}
+			if want := stability(tt.studyFirst, tt.studySecond); st.Stability != want {
+				t.Errorf("stability %v, want %v (elapsed in study days)", st.Stability, want)
+			}
+			if utc := stability(tt.first.UTC(), tt.second.UTC()); (utc != st.Stability) != tt.utcDiffers {
+				t.Errorf("stability %v, by UTC dates %v: want them to differ = %v", st.Stability, utc, tt.utcDiffers)
+			}
+			if !st.LastReview.Equal(tt.second) || !st.Due.After(tt.second) {
+				t.Errorf("last review %v, due %v: want true instants after the rating", st.LastReview, st.Due)
+			}
+		})
 	}
 }
