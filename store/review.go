@@ -29,7 +29,7 @@ type CardState struct {
 	RemainingSteps int       `db:"remaining_steps" json:"remaining_steps"`
 	Suspended      bool      `db:"suspended" json:"-"`
 	BuriedUntil    int64     `db:"buried_until" json:"-"`
-	Flagged        bool      `db:"flagged" json:"-"`
+	Flagged        bool      `db:"flagged" json:"flagged"`
 	Version        int64     `db:"version" json:"-"`
 }
 
@@ -413,8 +413,16 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 			return err
 		}
 		// The flags the user set since stay; only the schedule goes back.
+		// If the undone rating made the card a leech, the flag goes back to
+		// what it was before it (a flag the learner had set stays; the
+		// review row keeps it, from this version on).
+		madeLeech := !before.Leech() && current.Leech()
+		flaggedBefore := before.Flagged
 		before.Suspended, before.BuriedUntil, before.Version = current.Suspended, current.BuriedUntil, current.Version
-		before.Flagged = current.Flagged && (before.Leech() || !current.Leech())
+		before.Flagged = current.Flagged
+		if madeLeech {
+			before.Flagged = flaggedBefore
+		}
 		now := db.now()
 		if err := saveState(ctx, q, u.ID, last.CardID, before, now); err != nil {
 			return err

@@ -276,6 +276,28 @@ func TestSuspendBuryFlagLeech(t *testing.T) {
 	if err != nil || len(ls) != 1 || ls[0].CardID != card.ID || ls[0].Lapses != srs.LeechLapses {
 		t.Errorf("leeches: %+v %v", ls, err)
 	}
+
+	// Undoing the rating that made a leech drops the leech flag, but not a
+	// flag the learner had set by hand.
+	for _, manual := range []bool{false, true} {
+		if _, err := db.rw.Exec(`UPDATE card_states SET lapses = ?, phase = 2, flagged = ? WHERE user_id = ? AND card_id = ?`,
+			srs.LeechLapses-1, manual, alice.ID, card.ID); err != nil {
+			t.Fatal(err)
+		}
+		*clock = clock.Add(60 * 24 * time.Hour)
+		card, _ = db.ReviewCardByID(ctx, alice, card.ID)
+		res := rate(t, db, alice, card, srs.Again)
+		if !res.After.Leech() || !res.After.Flagged {
+			t.Fatalf("manual=%v: the 8th lapse must flag: %+v", manual, res.After)
+		}
+		if _, err := db.Undo(ctx, alice, res.ReviewID); err != nil {
+			t.Fatal(err)
+		}
+		card, _ = db.ReviewCardByID(ctx, alice, card.ID)
+		if card.State.Flagged != manual || card.State.Leech() {
+			t.Errorf("manual flag %v: after undo flagged=%v lapses=%d", manual, card.State.Flagged, card.State.Lapses)
+		}
+	}
 }
 
 // TestReplayThroughStore rates one card through the store at fixed times
