@@ -89,7 +89,7 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 	}
 	var id int64
 	if err := tx.Stmt(b.write[2]).QueryRowContext(ctx, userID, cardID, st.Version, 3, nowMS, st.Phase, st.ScheduledDays, phase, due,
-		30.5, 4.9, due-nowMS, "{}").Scan(&id); err != nil {
+		30.5, 4.9, due-nowMS, "{}", 0.9, 36500, "UTC", ParamsDefault, 4000).Scan(&id); err != nil {
 		return fmt.Errorf("insert review: %w", err)
 	}
 	wasNew, wasReview := 0, 0

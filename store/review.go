@@ -184,7 +184,8 @@ const (
 		last_review = excluded.last_review, remaining_steps = excluded.remaining_steps, suspended = excluded.suspended,
 		buried_until = excluded.buried_until, flagged = excluded.flagged, version = excluded.version, updated_at = excluded.updated_at`
 	insertReviewSQL = `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days,
-		phase, due, stability, difficulty, interval_ms, before_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		phase, due, stability, difficulty, interval_ms, before_state, retention, max_interval, time_zone, params, answer_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	// countDaySQL adds a rating to the day's counts.
 	countDaySQL = `INSERT INTO study_days (user_id, day, ratings, new_done, reviews_done) VALUES (?, ?, 1, ?, ?)
 		ON CONFLICT (user_id, day) DO UPDATE SET ratings = study_days.ratings + 1,
@@ -279,12 +280,28 @@ type Rating struct {
 	After    CardState
 }
 
+// ParamsDefault names the FSRS parameter set of a rating scheduled with
+// go-fsrs's default weights.
+const ParamsDefault = "fsrs6-default"
+
+// MaxAnswerTime caps the answer time a rating records, as Anki does.
+const MaxAnswerTime = 60 * time.Second
+
 // Rate applies a rating to a card for a user, exactly once: token must be
 // the token of the state the card was shown in, else ErrStale. The new
 // state, the review row and the counters a review step reads (the day's
 // counts, the user's progress through the deck) are written in one
 // transaction, and Rate returns once it is durable.
 func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r srs.Rating) (*Rating, error) {
+	return db.RateAnswered(ctx, u, cardID, token, r, 0)
+}
+
+// RateAnswered is Rate for a rating given answer (the time from showing
+// the card to the rating; 0 when unknown, capped at MaxAnswerTime) after
+// the card was shown. The review row records it with the settings the
+// rating was scheduled with.
+func (db *DB) RateAnswered(ctx context.Context, u *User, cardID int64, token string, r srs.Rating, answer time.Duration) (*Rating, error) {
+	answer = min(max(answer, 0), MaxAnswerTime)
 	if !r.Valid() {
 		return nil, Errorf(EInvalid, "A rating is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy).")
 	}
@@ -322,7 +339,8 @@ func (db *DB) Rate(ctx context.Context, u *User, cardID int64, token string, r s
 		var id int64
 		if err := q.QueryRowxContext(ctx, insertReviewSQL,
 			u.ID, cardID, before.Version, int(r), nowMS, before.Phase, before.ScheduledDays, after.Phase, after.Due,
-			after.Stability, after.Difficulty, after.Due-nowMS, string(prev)).Scan(&id); err != nil {
+			after.Stability, after.Difficulty, after.Due-nowMS, string(prev),
+			set.Retention, set.MaxIntervalDays, u.TimeZone, ParamsDefault, answer.Milliseconds()).Scan(&id); err != nil {
 			return err
 		}
 		wasNew, wasReview := dayCounts(before.Phase)
@@ -538,18 +556,29 @@ func (db *DB) CountReviews(ctx context.Context, username string) (int, error) {
 	return n, err
 }
 
-// LoggedReview is one row of the review log.
+// LoggedReview is one row of the review log, with the settings the
+// rating was scheduled with (zero for ratings from before they were
+// recorded) and its answer time.
 type LoggedReview struct {
-	CardID     int64 `db:"card_id"`
-	Rating     int   `db:"rating"`
-	ReviewedAt int64 `db:"reviewed_at"`
-	Undone     bool  `db:"undone"`
+	CardID      int64   `db:"card_id"`
+	Rating      int     `db:"rating"`
+	ReviewedAt  int64   `db:"reviewed_at"`
+	Undone      bool    `db:"undone"`
+	Retention   float64 `db:"retention"`
+	MaxInterval int     `db:"max_interval"`
+	TimeZone    string  `db:"time_zone"`
+	Params      string  `db:"params"`
+	AnswerMS    int64   `db:"answer_ms"`
+	Stability   float64 `db:"stability"`
+	Difficulty  float64 `db:"difficulty"`
+	Due         int64   `db:"due"`
 }
 
 // ReviewLog returns a user's review log, oldest first.
 func (db *DB) ReviewLog(ctx context.Context, username string) ([]LoggedReview, error) {
 	var rs []LoggedReview
-	err := db.ro.SelectContext(ctx, &rs, `SELECT r.card_id, r.rating, r.reviewed_at, r.undone_at IS NOT NULL AS undone
+	err := db.ro.SelectContext(ctx, &rs, `SELECT r.card_id, r.rating, r.reviewed_at, r.undone_at IS NOT NULL AS undone,
+		r.retention, r.max_interval, r.time_zone, r.params, r.answer_ms, r.stability, r.difficulty, r.due
 		FROM reviews r JOIN users u ON u.id = r.user_id WHERE u.username_key = ? ORDER BY r.id`, strings.ToLower(username))
 	if err != nil {
 		return nil, fmt.Errorf("review log: %w", err)

@@ -400,3 +400,65 @@ func TestDashboardLearnAhead(t *testing.T) {
 		t.Errorf("dashboard learning %d, review page %d, want 1", dash.Total.Learning, q.Counts.Learning)
 	}
 }
+
+// TestReplayWithRecordedSettings changes a learner's settings midway and
+// checks that replaying the review log with the settings each row
+// recorded reproduces every stored state.
+func TestReplayWithRecordedSettings(t *testing.T) {
+	db, alice, _, clock := reviewSetup(t)
+	ctx := context.Background()
+	card := next(t, db, alice, Filter{}).Card
+	changes := map[int]func(){
+		3: func() {
+			set := alice.Settings()
+			set.Retention, set.MaxIntervalDays = 0.8, 30
+			if err := db.UpdateSettings(ctx, alice.ID, "Asia/Tokyo", set); err != nil {
+				t.Fatal(err)
+			}
+		},
+		6: func() {
+			set := alice.Settings()
+			set.Retention = 0.97
+			if err := db.UpdateSettings(ctx, alice.ID, "America/New_York", set); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	ratings := []srs.Rating{srs.Good, srs.Good, srs.Easy, srs.Good, srs.Hard, srs.Again, srs.Good, srs.Good, srs.Easy}
+	for i, r := range ratings {
+		if change, ok := changes[i]; ok {
+			change()
+			alice, _ = db.UserByID(ctx, alice.ID)
+		}
+		*clock = clock.Add(time.Duration(1+i*i) * 19 * time.Hour)
+		card, _ = db.ReviewCardByID(ctx, alice, card.ID)
+		rate(t, db, alice, card, r)
+	}
+	log, err := db.ReviewLog(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st srs.State
+	retentions := map[float64]bool{}
+	for i, row := range log {
+		loc, err := time.LoadLocation(row.TimeZone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retentions[row.Retention] = true
+		set := srs.Settings{Retention: row.Retention, MaxIntervalDays: row.MaxInterval, Location: loc}
+		if st, err = srs.NewScheduler(set).Next(st, time.UnixMilli(row.ReviewedAt).UTC(), srs.Rating(row.Rating)); err != nil {
+			t.Fatal(err)
+		}
+		if st.Stability != row.Stability || st.Difficulty != row.Difficulty || st.Due.UnixMilli() != row.Due {
+			t.Fatalf("row %d (%+v): replayed S=%v D=%v due=%d", i, row, st.Stability, st.Difficulty, st.Due.UnixMilli())
+		}
+	}
+	if len(log) != len(ratings) || len(retentions) != 3 {
+		t.Errorf("%d rows with retentions %v, want %d rows under 3 settings", len(log), retentions, len(ratings))
+	}
+	final, _ := db.ReviewCardByID(ctx, alice, card.ID)
+	if final.State.Stability != st.Stability || final.State.Due != st.Due.UnixMilli() {
+		t.Errorf("stored %+v, replayed %+v", final.State, st)
+	}
+}

@@ -21,8 +21,11 @@ type reviewPane struct {
 	Filter store.Filter
 	Query  string // the filter as a query string, for links and redirects
 
-	Card     *cardView
-	Token    string
+	Card  *cardView
+	Token string
+	// Shown is when the card was first shown in this showing (Unix ms):
+	// the rate form sends it back, for the answer time the rating records.
+	Shown    int64
 	Flagged  bool
 	Leech    bool
 	Buttons  [4]ratingButton
@@ -111,6 +114,7 @@ func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int, 
 	v := newCardView(&rc.Card)
 	v.DeckSlug, v.DeckTitle = rc.DeckSlug, rc.DeckTitle
 	p.Card, p.Token, p.Flagged, p.Leech = &v, rc.State.Token(), rc.State.Flagged, rc.State.Leech()
+	p.Shown = shownAt(c.QueryParam("shown"), s.db.Now())
 	intervals, err := srs.NewScheduler(u.Settings()).Preview(rc.State.SRS(), s.db.Now())
 	if err != nil {
 		return nil, err
@@ -177,6 +181,18 @@ func (s *Server) handleReview(c echo.Context) error {
 	return s.renderPane(c, p)
 }
 
+// shownAt reads the time a card was shown from a form or link (Unix ms);
+// a missing, malformed or future time, or one over an hour old, is now.
+// It only feeds the answer time a rating records (capped at a minute), so
+// a forged one misleads nobody but the learner's own statistics.
+func shownAt(v string, now time.Time) int64 {
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || ms > now.UnixMilli() || ms < now.Add(-time.Hour).UnixMilli() {
+		return now.UnixMilli()
+	}
+	return ms
+}
+
 // handleRate saves a rating. A replayed or stale token changes nothing and
 // shows the queue as it is.
 func (s *Server) handleRate(c echo.Context) error {
@@ -197,7 +213,9 @@ func (s *Server) handleRate(c echo.Context) error {
 		return store.Errorf(store.EInvalid, "The rating has no token: reload the page.")
 	}
 	notice := ""
-	_, err = s.db.Rate(c.Request().Context(), currentUser(c), cardID, token, srs.Rating(rating))
+	now := s.db.Now()
+	answer := now.Sub(time.UnixMilli(shownAt(c.FormValue("shown"), now)))
+	_, err = s.db.RateAnswered(c.Request().Context(), currentUser(c), cardID, token, srs.Rating(rating), answer)
 	switch {
 	case err == store.ErrStale:
 		notice = store.ErrorMessage(err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flashd/flashd/decks"
 	"github.com/flashd/flashd/store"
@@ -464,5 +466,44 @@ func TestSettingsForm(t *testing.T) {
 	}
 	if _, body := c.get("/"); !strings.Contains(body, "<strong>5</strong> cards left") {
 		t.Errorf("dashboard ignores the new-card limit")
+	}
+}
+
+// TestAnswerTime checks that a rating records the time from showing the
+// card to the rating, capped at a minute, and the settings it was
+// scheduled with; a shown time from the future records nothing.
+func TestAnswerTime(t *testing.T) {
+	_, db, c := startServer(t)
+	clock := time.Now().Truncate(time.Millisecond)
+	db.Now = func() time.Time { return clock }
+	for _, tt := range []struct {
+		wait   time.Duration
+		forge  string
+		wantMS int64
+	}{
+		{7 * time.Second, "", 7000},
+		{5 * time.Minute, "", 60000},
+		{3 * time.Second, "future", 0},
+	} {
+		_, page := c.get("/review")
+		shown := field(page, "shown")
+		if shown == "" {
+			t.Fatalf("the rate form carries no shown time:\n%s", page)
+		}
+		if tt.forge == "future" {
+			shown = fmt.Sprint(clock.Add(time.Hour).UnixMilli())
+		}
+		clock = clock.Add(tt.wait)
+		if resp, _ := c.post("/review/"+cardID(page), url.Values{"rating": {"4"}, "token": {field(page, "token")}, "shown": {shown}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("rate: %d", resp.StatusCode)
+		}
+		log, err := db.ReviewLog(context.Background(), "admin")
+		if err != nil || len(log) == 0 {
+			t.Fatal(err)
+		}
+		last := log[len(log)-1]
+		if last.AnswerMS != tt.wantMS || last.Retention != 0.9 || last.MaxInterval != 36500 || last.TimeZone != "UTC" || last.Params != store.ParamsDefault {
+			t.Errorf("after %v (%s): logged %+v, want answer %d ms and the settings", tt.wait, tt.forge, last, tt.wantMS)
+		}
 	}
 }
