@@ -383,20 +383,6 @@ func dayCounts(phase srs.Phase) (newDone, reviewDone int) {
 const lastRatingSQL = `SELECT id, card_id, before_state, reviewed_at, prev_phase FROM reviews
 	WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`
 
-// LastReview returns the id of the user's latest rating that can be
-// undone, or 0.
-func (db *DB) LastReview(ctx context.Context, u *User) (int64, error) {
-	var id int64
-	err := sqlx.GetContext(ctx, db.rq, &id, `SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`, u.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("last review: %w", err)
-	}
-	return id, nil
-}
-
 // Undo takes back the user's latest rating, which must be reviewID (the
 // one the page offered to undo, so a repeated undo does nothing): the
 // review row is marked undone, the card gets back the state it had
