@@ -38,19 +38,7 @@ var extraCorrect = map[string]int{
 // four options, that correct options are spread evenly over the positions,
 // and that every note cites a source in an HTML comment that no learner sees.
 func TestBuiltinExtra(t *testing.T) {
-	ds, err := Builtin()
-	if err != nil {
-		t.Fatalf("built-in decks do not lint clean:\n%v", err)
-	}
-	var deck *Deck
-	for _, d := range ds {
-		if d.ID == extraDeckID {
-			deck = d
-		}
-	}
-	if deck == nil {
-		t.Fatalf("no built-in deck %s", extraDeckID)
-	}
+	deck := builtinDeck(t, extraDeckID)
 
 	kinds := map[Kind]int{}
 	types := map[Type]int{}

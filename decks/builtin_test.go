@@ -8,19 +8,7 @@ import (
 // TestBuiltin checks that the embedded decks lint clean and that the
 // DVA-C02 deck has cards of every kind and type the format offers.
 func TestBuiltin(t *testing.T) {
-	ds, err := Builtin()
-	if err != nil {
-		t.Fatalf("built-in decks do not lint clean:\n%v", err)
-	}
-	var deck *Deck
-	for _, d := range ds {
-		if d.ID == "aws-dva-c02-containers" {
-			deck = d
-		}
-	}
-	if deck == nil {
-		t.Fatal("no built-in deck aws-dva-c02-containers")
-	}
+	deck := builtinDeck(t, "aws-dva-c02-containers")
 	kinds := map[Kind]int{}
 	types := map[Type]int{}
 	for _, c := range deck.Cards {
@@ -67,4 +55,21 @@ func TestBuiltin(t *testing.T) {
 		t.Error("no cloze cards")
 	}
 	t.Logf("%d cards: %v %v", len(deck.Cards), kinds, types)
+}
+
+// builtinDeck returns the built-in deck with the given id, failing the
+// test when the built-in decks do not lint clean or it is missing.
+func builtinDeck(t *testing.T, id string) *Deck {
+	t.Helper()
+	ds, err := Builtin()
+	if err != nil {
+		t.Fatalf("built-in decks do not lint clean:\n%v", err)
+	}
+	for _, d := range ds {
+		if d.ID == id {
+			return d
+		}
+	}
+	t.Fatalf("no built-in deck %q", id)
+	return nil
 }
