@@ -380,7 +380,9 @@ func (r *queueRead) headAt(atSQL string, due time.Time) (int64, error) {
 
 // firstDue returns the earliest due time of a query whose rows are
 // (due, deck_id, kind), over the step's decks.
-func (r *queueRead) firstDue(query string, args ...any) (time.Time, error) {
+// When ordered, the rows come in due order and the first in the step's
+// decks is the answer.
+func (r *queueRead) firstDue(query string, ordered bool, args ...any) (time.Time, error) {
 	rows, err := r.q.QueryContext(r.ctx, query, args...)
 	if err != nil {
 		return time.Time{}, err
@@ -395,8 +397,8 @@ func (r *queueRead) firstDue(query string, args ...any) (time.Time, error) {
 		}
 		if r.inQueue[deckKind{deck, kind}] && (first == 0 || due < first) {
 			first = due
-			if query != buriedSQL {
-				break // the others are in due order
+			if ordered {
+				break
 			}
 		}
 	}
@@ -449,13 +451,13 @@ func (r *queueRead) readLater(dayEnd int64) (srs.Later, error) {
 	var l srs.Later
 	var err error
 	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
-	if l.Learning, err = r.firstDue(laterLearningSQL, r.u.ID, ahead, r.nowM); err != nil {
+	if l.Learning, err = r.firstDue(laterLearningSQL, true, r.u.ID, ahead, r.nowM); err != nil {
 		return l, fmt.Errorf("next learning card: %w", err)
 	}
-	if l.Review, err = r.firstDue(laterReviewSQL, r.u.ID, dayEnd, r.nowM); err != nil {
+	if l.Review, err = r.firstDue(laterReviewSQL, true, r.u.ID, dayEnd, r.nowM); err != nil {
 		return l, fmt.Errorf("next review card: %w", err)
 	}
-	if l.Buried, err = r.firstDue(buriedSQL, r.u.ID, r.nowM); err != nil {
+	if l.Buried, err = r.firstDue(buriedSQL, false, r.u.ID, r.nowM); err != nil {
 		return l, fmt.Errorf("buried cards: %w", err)
 	}
 	return l, nil
