@@ -3,7 +3,8 @@
 // study day. It does no I/O and never reads the clock: every function
 // takes the time it works at.
 //
-// Scheduling follows DESIGN.md: default FSRS-6 weights, the learner's
+// Scheduling follows DESIGN.md: FSRS-6 weights (the defaults, or the
+// learner's own once the optimizer fitted them, optimize.go), the learner's
 // desired retention (0.70-0.99, default 0.90) and maximum interval,
 // learning steps 1m 10m, relearning step 10m, fuzz on. A study day starts
 // at 04:00 in the learner's time zone (as in Anki), so a late-night session
@@ -47,6 +48,9 @@ type Settings struct {
 	ReviewsPerDay int
 	// Location is the learner's time zone; nil means UTC.
 	Location *time.Location
+	// Params are the learner's FSRS-6 weights; the zero value means the
+	// defaults.
+	Params Params
 }
 
 // DefaultSettings are the settings of a new learner.
@@ -66,12 +70,13 @@ func (s Settings) Validate() error {
 	case s.ReviewsPerDay < 0 || s.ReviewsPerDay > 99999:
 		return fmt.Errorf("reviews per day must be between 0 and 99999, got %d", s.ReviewsPerDay)
 	}
-	return nil
+	return s.Params.Validate()
 }
 
 // Parameters returns the go-fsrs parameters for s.
 func (s Settings) Parameters() fsrs.Parameters {
 	p := fsrs.DefaultParam()
+	p.W = fsrs.Weights(s.Params.orDefault())
 	p.RequestRetention = s.Retention
 	p.MaximumInterval = float64(s.MaxIntervalDays)
 	p.EnableFuzz = true

@@ -459,7 +459,11 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 	if err != nil {
 		return nil, fmt.Errorf("group card states: %w", err)
 	}
-	sched := srs.NewScheduler(srs.DefaultSettings()) // the forgetting curve depends on the weights only
+	// Each member's recall follows their own FSRS weights.
+	scheds := map[int64]*srs.Scheduler{}
+	for i := range members {
+		scheds[members[i].ID] = srs.NewScheduler(members[i].User.Settings())
+	}
 	type memberAcc struct {
 		due, learned int
 		recall       float64
@@ -480,6 +484,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 			continue
 		}
 		st := srs.State{Phase: srs.Phase(s.Phase), Stability: s.Stability, LastReview: timeMS(s.LastReview), Due: timeMS(s.Due)}
+		sched := scheds[s.UserID]
 		if !s.Suspended && s.Due <= nowMS {
 			a.due++
 		}

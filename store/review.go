@@ -281,8 +281,9 @@ type Rating struct {
 }
 
 // ParamsDefault names the FSRS parameter set of a rating scheduled with
-// go-fsrs's default weights.
-const ParamsDefault = "fsrs6-default"
+// go-fsrs's default weights; a rating scheduled with a learner's own
+// weights records them (srs.Params.String).
+const ParamsDefault = srs.ParamsDefaultName
 
 // MaxAnswerTime caps the answer time a rating records, as Anki does.
 const MaxAnswerTime = 60 * time.Second
@@ -340,7 +341,7 @@ func (db *DB) RateAnswered(ctx context.Context, u *User, cardID int64, token str
 		if err := q.QueryRowxContext(ctx, insertReviewSQL,
 			u.ID, cardID, before.Version, int(r), nowMS, before.Phase, before.ScheduledDays, after.Phase, after.Due,
 			after.Stability, after.Difficulty, after.Due-nowMS, string(prev),
-			set.Retention, set.MaxIntervalDays, u.TimeZone, ParamsDefault, answer.Milliseconds()).Scan(&id); err != nil {
+			set.Retention, set.MaxIntervalDays, u.TimeZone, set.Params.String(), answer.Milliseconds()).Scan(&id); err != nil {
 			return err
 		}
 		wasNew, wasReview := dayCounts(before.Phase)

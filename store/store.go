@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,6 +45,14 @@ type DB struct {
 	writerDone chan struct{}
 	writerStats
 	readSlots chan struct{} // see readTx
+
+	// Background work (the optimizer, optimize.go): stopping is cancelled
+	// by Close, which then waits for background; optimizerSlot lets one
+	// optimization run at a time.
+	stopping      context.Context
+	stop          context.CancelFunc
+	background    sync.WaitGroup
+	optimizerSlot chan struct{}
 
 	checkpoints     *sqlx.DB // the checkpointer's own connection
 	stopCheckpoints chan struct{}
@@ -91,7 +100,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	rw.SetMaxOpenConns(1)
 	rw.SetConnMaxIdleTime(0)
-	db := &DB{rw: rw, path: path, Now: time.Now}
+	db := &DB{rw: rw, path: path, Now: time.Now, optimizerSlot: make(chan struct{}, 1)}
+	db.stopping, db.stop = context.WithCancel(context.Background())
 	if err := db.migrate(ctx); err != nil {
 		rw.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -163,6 +173,8 @@ func (db *DB) startCheckpointer() error {
 // Close stops the checkpointer, folds the WAL back into the database file
 // and closes both pools.
 func (db *DB) Close() error {
+	db.stop()
+	db.background.Wait()
 	db.stopWriter()
 	if db.checkpoints != nil {
 		close(db.stopCheckpoints)

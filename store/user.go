@@ -44,14 +44,38 @@ type User struct {
 	NewPerDay     int     `db:"new_per_day"`
 	ReviewsPerDay int     `db:"reviews_per_day"`
 	CreatedAt     int64   `db:"created_at"`
+	// FSRSParams are the learner's FSRS-6 weights as srs.Params.String
+	// writes them; "" means the defaults.
+	FSRSParams string `db:"fsrs_params"`
 }
 
 // Settings returns the user's scheduling settings. An unknown time zone
-// (one the system no longer knows) falls back to UTC.
+// (one the system no longer knows) falls back to UTC, unreadable FSRS
+// weights to the defaults.
 func (u *User) Settings() srs.Settings {
 	loc := location(u.TimeZone)
 	return srs.Settings{Retention: u.Retention, MaxIntervalDays: u.MaxInterval,
-		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Location: loc}
+		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Location: loc, Params: params(u.FSRSParams)}
+}
+
+// paramSets caches parsed FSRS weights by their text, as locations does
+// time zones: every request that schedules needs the learner's.
+var paramSets sync.Map // text -> srs.Params
+
+// params returns the weights text names, the defaults if it is unreadable.
+func params(text string) srs.Params {
+	if text == "" {
+		return srs.Params{}
+	}
+	if p, ok := paramSets.Load(text); ok {
+		return p.(srs.Params)
+	}
+	p, err := srs.ParseParams(text)
+	if err != nil {
+		return srs.Params{}
+	}
+	paramSets.Store(text, p)
+	return p
 }
 
 // locations caches time zones by name: time.LoadLocation reads and
@@ -71,7 +95,7 @@ func location(name string) *time.Location {
 	return loc
 }
 
-const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at`
+const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at, fsrs_params`
 
 // Session is a logged-in browser.
 type Session struct {
@@ -260,7 +284,7 @@ const sessionUserSQL = `SELECT s.user_id, s.csrf_token, s.expires_at, ` + userCo
 
 // userColumnsU is userColumns qualified with the alias u.
 const userColumnsU = `u.id, u.username, u.password_hash, u.is_admin, u.time_zone, u.retention, u.max_interval,
-	u.new_per_day, u.reviews_per_day, u.created_at`
+	u.new_per_day, u.reviews_per_day, u.created_at, u.fsrs_params`
 
 // SessionUser returns the user and session of a session token, or
 // EUnauthorized when the token is unknown or expired.
@@ -272,7 +296,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 	var u User
 	err := db.rq.QueryRowxContext(stmtContext(ctx), sessionUserSQL, hashToken(token)).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt,
 		&u.ID, &u.Username, &u.PasswordHash, &u.Admin, &u.TimeZone, &u.Retention, &u.MaxInterval,
-		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt)
+		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt, &u.FSRSParams)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}
@@ -345,4 +369,28 @@ func (db *DB) UserByName(ctx context.Context, username string) (string, error) {
 		return "", Errorf(ENotFound, "User not found.")
 	}
 	return fmt.Sprint(id), err
+}
+
+// Users returns every account, by name; with names, only those (and
+// ENotFound naming the first that does not exist).
+func (db *DB) Users(ctx context.Context, names ...string) ([]User, error) {
+	var us []User
+	if len(names) == 0 {
+		if err := db.ro.SelectContext(ctx, &us, `SELECT `+userColumns+` FROM users ORDER BY username_key`); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		return us, nil
+	}
+	for _, name := range names {
+		var u User
+		err := db.ro.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, strings.ToLower(strings.TrimSpace(name)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, Errorf(ENotFound, "No user named %q.", name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("user %q: %w", name, err)
+		}
+		us = append(us, u)
+	}
+	return us, nil
 }

@@ -8,6 +8,7 @@
 //	flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
 //	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 //	flashd backup   [--db FILE] OUT
+//	flashd optimize [--db FILE] [--user NAME]
 //
 // Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
 package main
@@ -45,6 +46,7 @@ const usage = `usage:
   flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
   flashd user add [--db FILE] [--admin] NAME   (password on stdin)
   flashd backup   [--db FILE] OUT
+  flashd optimize [--db FILE] [--user NAME]
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`
 
 // run is the whole program, with its surroundings passed in so tests can
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runExport(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "optimize":
+		return runOptimize(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "help":

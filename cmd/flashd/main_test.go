@@ -241,3 +241,22 @@ func TestExportCommand(t *testing.T) {
 		t.Error("export created a database")
 	}
 }
+
+// TestOptimizeCommand: a learner with too little history is told so and
+// keeps the defaults; an unknown name is an error.
+func TestOptimizeCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "flashd.db")
+	if err := run(context.Background(), []string{"user", "add", "--db", db, "ann"}, noEnv, strings.NewReader("first-password\n"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, "optimize", "--db", db, "--user", "ann")
+	if err != nil || !strings.Contains(out, "ann: refused, 0 long-term reviews") || !strings.Contains(out, "at least 400") || !strings.Contains(out, "optimal retention") {
+		t.Errorf("optimize ann: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "optimize", "--db", db, "--user", "nobody"); err == nil || !strings.Contains(err.Error(), `No user named "nobody"`) {
+		t.Errorf("unknown user: %v", err)
+	}
+	if out, _, err := runCmd(t, "optimize", "--db", db); err != nil || !strings.HasPrefix(out, "ann: refused") {
+		t.Errorf("every learner: %q %v", out, err)
+	}
+}

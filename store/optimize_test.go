@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flashd/flashd/srs"
+)
+
+// synthTruth is a simulated learner who forgets faster than the default
+// weights assume.
+func synthTruth() srs.Params {
+	p := srs.DefaultParams()
+	p[0], p[1], p[2], p[3] = 0.1, 0.6, 1.2, 4.5
+	p[8], p[11], p[20] = 1.4, 1.1, 0.35
+	return p
+}
+
+// seedSyntheticLog gives u the review log of a simulated learner over the
+// deck's first cards, and the card states the default weights left.
+func seedSyntheticLog(t *testing.T, db *DB, u *User, sim srs.Simulation) []srs.Logged {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	if err := db.ro.SelectContext(ctx, &ids, `SELECT id FROM cards ORDER BY deck_id, position`); err != nil {
+		t.Fatal(err)
+	}
+	log := srs.SimulateLog(sim)
+	tx, err := db.rw.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	byCard := map[int64][]srs.Logged{}
+	for i := range log {
+		if int(log[i].Card) >= len(ids) {
+			t.Fatalf("simulation uses %d cards, the deck has %d", log[i].Card+1, len(ids))
+		}
+		log[i].Card = ids[log[i].Card]
+		l := log[i]
+		prev := int(srs.Review)
+		if len(byCard[l.Card]) == 0 {
+			prev = int(srs.New)
+		}
+		byCard[l.Card] = append(byCard[l.Card], l)
+		ms := l.At.UnixMilli()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days, phase, due,
+			stability, difficulty, interval_ms, before_state, retention, max_interval, time_zone, params, answer_ms)
+			VALUES (?, ?, ?, ?, ?, ?, 0, 2, ?, 1, 5, 0, '{}', 0.9, 36500, 'UTC', ?, ?)`,
+			u.ID, l.Card, len(byCard[l.Card])-1, int(l.Rating), ms, prev, ms, ParamsDefault, 4000+1000*int(l.Rating)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for card, cl := range byCard {
+		s, d, err := srs.Memory(srs.Params{}, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := cl[len(cl)-1].At.UnixMilli()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, last_review, version, updated_at)
+			VALUES (?, ?, 2, ?, ?, ?, 10, ?, ?, ?, ?)`, u.ID, card, last+10*86400_000, s, d, len(cl), last, len(cl), last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+func stateOf(t *testing.T, db *DB, u *User, card int64) CardState {
+	t.Helper()
+	st, err := loadTarget(context.Background(), db.rq, u.ID, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.state
+}
+
+// TestOptimizeAdoptsRecomputesAndSchedules fits a simulated learner's log
+// through the store: the fitted weights are adopted, every studied card's
+// memory state is recomputed under them, the next rating is scheduled
+// and logged with them, and a reset goes back to the defaults.
+func TestOptimizeAdoptsRecomputesAndSchedules(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	importDeck(t, db, genDeck(1300))
+	u, err := db.CreateUser(ctx, "learner", "learner-password", false, SignUpByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: synthTruth(), Cards: 1200, Days: 200, Seed: 21})
+	db.Now = func() time.Time { return log[len(log)-1].At.Add(48 * time.Hour) }
+	card := log[len(log)-1].Card
+	before := stateOf(t, db, u, card)
+
+	var calls int
+	o, err := db.Optimize(ctx, u, func(float64) { calls++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != OptimizationAdopted || calls == 0 || o.Progress != 1 {
+		t.Fatalf("optimization %s after %d progress calls (%s)", o.State, calls, o.Message)
+	}
+	if !(o.AfterLogLoss < o.BeforeLogLoss) || o.AfterRMSE > o.BeforeRMSE || o.Train+o.Test != o.Reviews || o.Test == 0 {
+		t.Errorf("figures: %+v", o)
+	}
+	if o.OptimalRetention < 0.7 || o.OptimalRetention > 0.95 {
+		t.Errorf("optimal retention %v", o.OptimalRetention)
+	}
+	latest, err := db.LatestOptimization(ctx, u)
+	if err != nil || latest == nil || latest.ID != o.ID || latest.State != OptimizationAdopted || latest.AfterLogLoss != o.AfterLogLoss {
+		t.Fatalf("latest = %+v, %v", latest, err)
+	}
+	u, _ = db.UserByID(ctx, u.ID)
+	p := u.Settings().Params
+	if u.FSRSParams != o.ParamsAfter || p.IsDefault() {
+		t.Fatalf("user's parameters %q, optimization's %q", u.FSRSParams, o.ParamsAfter)
+	}
+
+	// Recomputed under the new weights; due dates untouched.
+	var cardLog []srs.Logged
+	for _, l := range log {
+		if l.Card == card {
+			cardLog = append(cardLog, l)
+		}
+	}
+	wantS, wantD, _ := srs.Memory(p, cardLog)
+	after := stateOf(t, db, u, card)
+	if after.Stability != wantS || after.Difficulty != wantD || after.Due != before.Due || after.Version != before.Version {
+		t.Errorf("card state %+v, want S=%v D=%v with due %d and version %d kept", after, wantS, wantD, before.Due, before.Version)
+	}
+
+	// The next rating schedules with the learner's weights and logs them.
+	rc, err := db.ReviewCardByID(ctx, u, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.RateAnswered(ctx, u, card, rc.State.Token(), srs.Good, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := srs.NewScheduler(u.Settings()).Next(rc.State.SRS(), db.Now().Truncate(time.Millisecond), srs.Good)
+	def := srs.DefaultSettings()
+	withDefaults, _ := srs.NewScheduler(def).Next(rc.State.SRS(), db.Now().Truncate(time.Millisecond), srs.Good)
+	if res.After.Stability != want.Stability || res.After.Stability == withDefaults.Stability {
+		t.Errorf("rated S=%v, learner's weights give %v, defaults %v", res.After.Stability, want.Stability, withDefaults.Stability)
+	}
+	rows, _ := db.ReviewLog(ctx, "learner")
+	if got := rows[len(rows)-1].Params; got != o.ParamsAfter {
+		t.Errorf("review logged params %q, want %q", got, o.ParamsAfter)
+	}
+
+	// Reset: the defaults again, and the states they give.
+	if err := db.ResetParams(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	u, _ = db.UserByID(ctx, u.ID)
+	other := log[0].Card
+	var otherLog []srs.Logged
+	for _, l := range log {
+		if l.Card == other {
+			otherLog = append(otherLog, l)
+		}
+	}
+	s0, d0, _ := srs.Memory(srs.Params{}, otherLog)
+	if st := stateOf(t, db, u, other); u.FSRSParams != "" || st.Stability != s0 || st.Difficulty != d0 {
+		t.Errorf("after reset: params %q, state S=%v D=%v, want defaults' S=%v D=%v", u.FSRSParams, st.Stability, st.Difficulty, s0, d0)
+	}
+	if latest, _ := db.LatestOptimization(ctx, u); latest.State != OptimizationReset {
+		t.Errorf("latest after reset: %+v", latest)
+	}
+}
+
+// TestMemoryMatchesScheduler: replaying a card's log through srs.Memory
+// gives the state the scheduler stored, rating by rating, across study
+// days and time zones, so recomputing on adoption changes nothing but
+// the weights.
+func TestMemoryMatchesScheduler(t *testing.T) {
+	db, alice, _, clock := reviewSetup(t)
+	ctx := context.Background()
+	set := alice.Settings()
+	if err := db.UpdateSettings(ctx, alice.ID, "Pacific/Auckland", set); err != nil {
+		t.Fatal(err)
+	}
+	alice, _ = db.UserByID(ctx, alice.ID)
+	ratings := []srs.Rating{srs.Again, srs.Good, srs.Good, srs.Hard, srs.Good, srs.Again, srs.Good, srs.Easy, srs.Good, srs.Good}
+	for i := range 30 {
+		q := next(t, db, alice, Filter{})
+		if q.Card == nil {
+			*clock = clock.Add(9 * time.Hour)
+			continue
+		}
+		rate(t, db, alice, q.Card, ratings[i%len(ratings)])
+		*clock = clock.Add(time.Duration(3+i*i%17) * time.Hour)
+	}
+	l, err := db.optimizerLog(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCard := map[int64][]srs.Logged{}
+	for _, r := range l.ratings {
+		byCard[r.Card] = append(byCard[r.Card], r)
+	}
+	if len(byCard) < 2 {
+		t.Fatalf("only %d cards rated", len(byCard))
+	}
+	for card, cl := range byCard {
+		s, d, err := srs.Memory(srs.Params{}, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := stateOf(t, db, alice, card)
+		if math.Abs(s-st.Stability) > 1e-12 || math.Abs(d-st.Difficulty) > 1e-12 {
+			t.Errorf("card %d (%d ratings): replay S=%v D=%v, stored S=%v D=%v", card, len(cl), s, d, st.Stability, st.Difficulty)
+		}
+	}
+}
+
+// TestOptimizeRefusesShortHistory: below the minimum the run says so and
+// the learner keeps the default weights.
+func TestOptimizeRefusesShortHistory(t *testing.T) {
+	db, alice, _, _ := reviewSetup(t)
+	ctx := context.Background()
+	rate(t, db, alice, next(t, db, alice, Filter{}).Card, srs.Good)
+	o, err := db.Optimize(ctx, alice, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != OptimizationRefused || !strings.Contains(o.Message, "at least 400") || o.OptimalRetention == 0 {
+		t.Errorf("optimization %+v", o)
+	}
+	alice, _ = db.UserByID(ctx, alice.ID)
+	if alice.FSRSParams != "" {
+		t.Errorf("parameters %q after a refusal", alice.FSRSParams)
+	}
+}
+
+// TestStartOptimizationRunsInBackground: the run is recorded at once,
+// a second one for the same learner is refused while it runs, and it
+// finishes on its own.
+func TestStartOptimizationRunsInBackground(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	importDeck(t, db, genDeck(900))
+	u, err := db.CreateUser(ctx, "learner", "learner-password", false, SignUpByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: synthTruth(), Cards: 800, Days: 150, Seed: 5})
+	db.Now = func() time.Time { return log[len(log)-1].At.Add(24 * time.Hour) }
+	db.optimizerSlot <- struct{}{} // hold the server's one slot: the run waits
+	o, err := db.StartOptimization(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != OptimizationRunning {
+		t.Fatalf("started in state %s", o.State)
+	}
+	if _, err := db.StartOptimization(ctx, u); ErrorCode(err) != EConflict {
+		t.Errorf("second start: %v, want EConflict", err)
+	}
+	if latest, _ := db.LatestOptimization(ctx, u); latest.State != OptimizationRunning || latest.Progress != 0 {
+		t.Errorf("while waiting: %+v", latest)
+	}
+	<-db.optimizerSlot
+	db.background.Wait()
+	latest, err := db.LatestOptimization(ctx, u)
+	if err != nil || latest.ID != o.ID || latest.State == OptimizationRunning || latest.FinishedAt == 0 {
+		t.Fatalf("after the run: %+v, %v", latest, err)
+	}
+	// An abandoned run (its server stopped) does not block a new one.
+	if _, err := db.rw.ExecContext(ctx, `UPDATE optimizations SET state = 'running', updated_at = 0 WHERE id = ?`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Optimize(ctx, u, nil); err != nil {
+		t.Fatalf("after an abandoned run: %v", err)
+	}
+	var state string
+	if err := db.ro.GetContext(ctx, &state, `SELECT state FROM optimizations WHERE id = ?`, o.ID); err != nil || state != OptimizationFailed {
+		t.Errorf("abandoned run is %q, %v; want failed", state, err)
+	}
+}
