@@ -1,6 +1,10 @@
 package srs
 
-import "math"
+import (
+	"math"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+)
 
 // Stability and difficulty bounds, as go-fsrs keeps them.
 const (
@@ -100,3 +104,27 @@ func (m *model) next(st memory, elapsed int, r Rating) memory {
 	}
 	return memory{s: ns.clamp(minStability, maxStability), d: d}
 }
+
+// realModel is the model on plain values: go-fsrs's own formulas, for
+// figures that need no gradient (evaluation, replays, simulations).
+type realModel struct{ p fsrs.Parameters }
+
+func newRealModel(p *Params) *realModel {
+	gp := fsrs.DefaultParam()
+	gp.W = fsrs.Weights(p.orDefault())
+	return &realModel{p: gp}
+}
+
+// first is the state after a card's first rating.
+func (m *realModel) first(r Rating) fsrs.MemoryState {
+	return m.p.NextState(nil, 0.9, 0, fsrs.Rating(r)).Memory
+}
+
+// next is the state after rating r given elapsed whole study days.
+func (m *realModel) next(st fsrs.MemoryState, elapsed int, r Rating) fsrs.MemoryState {
+	return m.p.NextState(&st, 0.9, uint64(elapsed), fsrs.Rating(r)).Memory
+}
+
+// retrievability is the probability of recall t days after a review
+// that left stability s.
+func (m *realModel) retrievability(t, s float64) float64 { return m.p.ForgettingCurve(t, s) }

@@ -37,8 +37,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
@@ -172,6 +174,7 @@ type Options struct {
 	LearningRate float64 // Adam's initial rate, default 0.04
 	TestShare    float64 // share of the newest reviews held out, default 0.2
 	Seed         uint64  // shuffles the batches
+	Workers      int     // goroutines computing each step's gradient, default GOMAXPROCS
 	// Progress, if set, is called after every step with the share done.
 	Progress func(done float64)
 }
@@ -185,6 +188,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LearningRate <= 0 {
 		o.LearningRate = 0.04
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.TestShare <= 0 || o.TestShare >= 1 {
 		o.TestShare = 0.2
@@ -289,7 +295,7 @@ func (h *History) fit(ctx context.Context, start Params, opt Options) (Params, e
 			if err := ctx.Err(); err != nil {
 				return Params{}, err
 			}
-			grad, labels := h.gradient(&p, b)
+			grad, labels := h.gradient(&p, b, opt.Workers)
 			// L2 pull towards the anchor, in proportion to the batch.
 			scale := float64(labels) / float64(total)
 			for i := range grad {
@@ -329,30 +335,59 @@ func (c *cardLog) trainLabels() int {
 
 // gradient returns the gradient of the weighted mean log loss over the
 // training labels of the cards in batch, and how many labels there were.
-func (h *History) gradient(p *Params, batch []int) (grad [21]float64, labels int) {
-	m := newModel(p)
-	var sum dual
-	weights := 0.0
-	for _, ci := range batch {
-		c := &h.cards[ci]
-		st := m.first(c.ratings[0])
-		for pos := 1; pos < len(c.ratings); pos++ {
-			if c.elapsed[pos] > 0 && !c.test[pos] {
-				r := m.retrievability(float64(c.elapsed[pos]), st.s).clamp(1e-4, 1-1e-4)
-				var ll dual
-				if c.ratings[pos] > Again {
-					ll = r.log()
-				} else {
-					ll = constant(1).sub(r).log()
+// Up to workers goroutines share the cards; their sums are added in a
+// fixed order, so the result does not depend on how they were scheduled.
+func (h *History) gradient(p *Params, batch []int, workers int) (grad [21]float64, labels int) {
+	type part struct {
+		sum     dual
+		weights float64
+		labels  int
+	}
+	workers = max(1, min(workers, len(batch)/8))
+	parts := make([]part, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		cards := batch[w*len(batch)/workers : (w+1)*len(batch)/workers]
+		run := func() {
+			var pt part // local: the parts share cache lines
+			defer func() { parts[w] = pt }()
+			m := newModel(p)
+			for _, ci := range cards {
+				c := &h.cards[ci]
+				st := m.first(c.ratings[0])
+				for pos := 1; pos < len(c.ratings); pos++ {
+					if c.elapsed[pos] > 0 && !c.test[pos] {
+						r := m.retrievability(float64(c.elapsed[pos]), st.s).clamp(1e-4, 1-1e-4)
+						var ll dual
+						if c.ratings[pos] > Again {
+							ll = r.log()
+						} else {
+							ll = constant(1).sub(r).log()
+						}
+						pt.sum = pt.sum.add(ll.scale(-c.weight[pos]))
+						pt.weights += c.weight[pos]
+						pt.labels++
+					}
+					if pos < len(c.ratings)-1 {
+						st = m.next(st, c.elapsed[pos], c.ratings[pos])
+					}
 				}
-				sum = sum.add(ll.scale(-c.weight[pos]))
-				weights += c.weight[pos]
-				labels++
-			}
-			if pos < len(c.ratings)-1 {
-				st = m.next(st, c.elapsed[pos], c.ratings[pos])
 			}
 		}
+		if w == workers-1 {
+			run()
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); run() }()
+	}
+	wg.Wait()
+	var sum dual
+	weights := 0.0
+	for _, pt := range parts {
+		sum = sum.add(pt.sum)
+		weights += pt.weights
+		labels += pt.labels
 	}
 	if weights > 0 {
 		for i := range grad {
@@ -505,7 +540,7 @@ func orderInitial(p *Params, counts [4]int) {
 
 // evaluate returns p's figures on the held-out labels (test) or on all.
 func (h *History) evaluate(p Params, test bool) Metrics {
-	m := newModel(&p)
+	m := newRealModel(&p)
 	type bin struct{ pred, real, n float64 }
 	bins := map[[3]int]*bin{}
 	var preds []scored
@@ -517,7 +552,7 @@ func (h *History) evaluate(p Params, test bool) Metrics {
 			if c.elapsed[pos] > 0 {
 				longTerm++
 				if !test || c.test[pos] {
-					r := math.Min(math.Max(m.retrievability(float64(c.elapsed[pos]), st.s).v, 1e-4), 1-1e-4)
+					r := math.Min(math.Max(m.retrievability(float64(c.elapsed[pos]), st.Stability), 1e-4), 1-1e-4)
 					y := 0.0
 					if c.ratings[pos] > Again {
 						y = 1
@@ -614,19 +649,17 @@ func Memory(p Params, log []Logged) (stability, difficulty float64, err error) {
 	if len(log) == 0 {
 		return 0, 0, errors.New("memory state: no ratings")
 	}
-	gp := fsrs.DefaultParam()
-	gp.W = fsrs.Weights(p.orDefault())
-	var st *fsrs.MemoryState
+	m := newRealModel(&p)
+	var st fsrs.MemoryState
 	for i, l := range log {
 		if !l.Rating.Valid() {
 			return 0, 0, fmt.Errorf("memory state: rating %d", l.Rating)
 		}
-		elapsed := int64(0)
-		if i > 0 {
-			elapsed = max(0, l.Day-log[i-1].Day)
+		if i == 0 {
+			st = m.first(l.Rating)
+			continue
 		}
-		next := gp.NextState(st, 0.9, uint64(elapsed), fsrs.Rating(l.Rating))
-		st = &next.Memory
+		st = m.next(st, int(max(0, l.Day-log[i-1].Day)), l.Rating)
 	}
 	return st.Stability, st.Difficulty, nil
 }

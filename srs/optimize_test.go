@@ -72,14 +72,14 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 	p := randomParams(rand.New(rand.NewPCG(5, 6)))
 	loss := func(q Params) float64 {
-		m := newModel(&q)
+		m := newRealModel(&q)
 		sum, n := 0.0, 0.0
 		for _, ci := range batch {
 			c := &h.cards[ci]
 			st := m.first(c.ratings[0])
 			for pos := 1; pos < len(c.ratings); pos++ {
 				if c.elapsed[pos] > 0 {
-					r := math.Min(math.Max(m.retrievability(float64(c.elapsed[pos]), st.s).v, 1e-4), 1-1e-4)
+					r := math.Min(math.Max(m.retrievability(float64(c.elapsed[pos]), st.Stability), 1e-4), 1-1e-4)
 					if c.ratings[pos] > Again {
 						sum -= c.weight[pos] * math.Log(r)
 					} else {
@@ -92,7 +92,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		}
 		return sum / n
 	}
-	grad, labels := h.gradient(&p, batch)
+	grad, labels := h.gradient(&p, batch, 2)
 	if labels != len(h.labels) {
 		t.Fatalf("gradient saw %d labels, history has %d", labels, len(h.labels))
 	}

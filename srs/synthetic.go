@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
 )
 
 // Simulation describes a synthetic learner for SimulateLog.
@@ -34,10 +36,10 @@ func SimulateLog(sim Simulation) []Logged {
 		sim.Start = time.Date(2026, 1, 1, 4, 0, 0, 0, time.UTC)
 	}
 	truth, belief := sim.Truth.orDefault(), sim.Scheduled.orDefault()
-	tm, bm := newModel(&truth), newModel(&belief)
+	tm, bm := newRealModel(&truth), newRealModel(&belief)
 	rng := rand.New(rand.NewPCG(sim.Seed, 0xc0ffee))
 	type card struct {
-		truth, belief memory
+		truth, belief fsrs.MemoryState
 		last, due     int
 	}
 	var log []Logged
@@ -57,8 +59,10 @@ func SimulateLog(sim Simulation) []Logged {
 		}
 		return Easy
 	}
+	decay := -belief[20]
+	factor := math.Pow(0.9, 1/decay) - 1
 	interval := func(s float64) int {
-		ivl := s / bm.factor.v * (math.Pow(sim.Retention, 1/bm.decay.v) - 1)
+		ivl := s / factor * (math.Pow(sim.Retention, 1/decay) - 1)
 		return int(min(max(math.Round(ivl), 1), 36500))
 	}
 	introduced := 0
@@ -71,7 +75,7 @@ func SimulateLog(sim Simulation) []Logged {
 				continue
 			}
 			elapsed := day - c.last
-			recall := tm.retrievability(float64(elapsed), c.truth.s).v
+			recall := tm.retrievability(float64(elapsed), c.truth.Stability)
 			r := Again
 			if rng.Float64() < recall {
 				r = recalledRating()
@@ -84,7 +88,7 @@ func SimulateLog(sim Simulation) []Logged {
 				rate(id, day, minute, Good)
 				c.truth, c.belief = tm.next(c.truth, 0, Good), bm.next(c.belief, 0, Good)
 			}
-			c.last, c.due = day, day+interval(c.belief.s.v)
+			c.last, c.due = day, day+interval(c.belief.Stability)
 		}
 		// New cards.
 		target := (day + 1) * sim.Cards / max(sim.Days, 1)
@@ -110,7 +114,7 @@ func SimulateLog(sim Simulation) []Logged {
 				rate(id, day, minute, r)
 				c.truth, c.belief = tm.next(c.truth, 0, r), bm.next(c.belief, 0, r)
 			}
-			c.due = day + interval(c.belief.s.v)
+			c.due = day + interval(c.belief.Stability)
 			cards = append(cards, c)
 		}
 	}

@@ -20,7 +20,7 @@ func synthTruth() srs.Params {
 }
 
 // seedSyntheticLog gives u the review log of a simulated learner over the
-// deck's first cards, and the card states the default weights left.
+// deck's first cards, through ImportHistory.
 func seedSyntheticLog(t *testing.T, db *DB, u *User, sim srs.Simulation) []srs.Logged {
 	t.Helper()
 	ctx := context.Background()
@@ -29,44 +29,14 @@ func seedSyntheticLog(t *testing.T, db *DB, u *User, sim srs.Simulation) []srs.L
 		t.Fatal(err)
 	}
 	log := srs.SimulateLog(sim)
-	tx, err := db.rw.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	byCard := map[int64][]srs.Logged{}
 	for i := range log {
 		if int(log[i].Card) >= len(ids) {
 			t.Fatalf("simulation uses %d cards, the deck has %d", log[i].Card+1, len(ids))
 		}
 		log[i].Card = ids[log[i].Card]
-		l := log[i]
-		prev := int(srs.Review)
-		if len(byCard[l.Card]) == 0 {
-			prev = int(srs.New)
-		}
-		byCard[l.Card] = append(byCard[l.Card], l)
-		ms := l.At.UnixMilli()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reviews (user_id, card_id, version, rating, reviewed_at, prev_phase, prev_interval_days, phase, due,
-			stability, difficulty, interval_ms, before_state, retention, max_interval, time_zone, params, answer_ms)
-			VALUES (?, ?, ?, ?, ?, ?, 0, 2, ?, 1, 5, 0, '{}', 0.9, 36500, 'UTC', ?, ?)`,
-			u.ID, l.Card, len(byCard[l.Card])-1, int(l.Rating), ms, prev, ms, ParamsDefault, 4000+1000*int(l.Rating)); err != nil {
-			t.Fatal(err)
-		}
 	}
-	for card, cl := range byCard {
-		s, d, err := srs.Memory(srs.Params{}, cl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		last := cl[len(cl)-1].At.UnixMilli()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO card_states (user_id, card_id, phase, due, stability, difficulty, scheduled_days, reps, last_review, version, updated_at)
-			VALUES (?, ?, 2, ?, ?, ?, 10, ?, ?, ?, ?)`, u.ID, card, last+10*86400_000, s, d, len(cl), last, len(cl), last); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
+	if n, err := db.ImportHistory(ctx, u, log); err != nil || n != len(log) {
+		t.Fatalf("import history: %d of %d, %v", n, len(log), err)
 	}
 	return log
 }
@@ -282,5 +252,63 @@ func TestStartOptimizationRunsInBackground(t *testing.T) {
 	var state string
 	if err := db.ro.GetContext(ctx, &state, `SELECT state FROM optimizations WHERE id = ?`, o.ID); err != nil || state != OptimizationFailed {
 		t.Errorf("abandoned run is %q, %v; want failed", state, err)
+	}
+}
+
+// TestImportHistory: imported ratings land in the log with the states and
+// counters the scheduler and the rating transaction would have given,
+// and a card studied here already is refused with nothing written.
+func TestImportHistory(t *testing.T) {
+	db, alice, bob, _ := reviewSetup(t)
+	ctx := context.Background()
+	var ids []int64
+	if err := db.ro.SelectContext(ctx, &ids, `SELECT id FROM cards ORDER BY position LIMIT 3`); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+	log := []srs.Logged{
+		{Card: ids[0], Rating: srs.Good, At: at},
+		{Card: ids[0], Rating: srs.Good, At: at.Add(10 * time.Minute)},
+		{Card: ids[0], Rating: srs.Again, At: at.Add(72 * time.Hour)},
+		{Card: ids[1], Rating: srs.Easy, At: at.Add(time.Hour)},
+	}
+	n, err := db.ImportHistory(ctx, alice, log)
+	if err != nil || n != 4 {
+		t.Fatalf("import: %d, %v", n, err)
+	}
+	sched := srs.NewScheduler(alice.Settings())
+	var want srs.State
+	for _, l := range log[:3] {
+		want, _ = sched.Next(want, l.At, l.Rating)
+	}
+	got := stateOf(t, db, alice, ids[0])
+	if got.Stability != want.Stability || got.Due != want.Due.UnixMilli() || got.Lapses != 1 || got.Version != 3 {
+		t.Errorf("state %+v, replay %+v", got, want)
+	}
+	if c := countRows(t, db, `SELECT COUNT(*) FROM reviews WHERE user_id = ?`, alice.ID); c != 4 {
+		t.Errorf("%d reviews", c)
+	}
+	if c := countRows(t, db, `SELECT SUM(ratings) FROM study_days WHERE user_id = ?`, alice.ID); c != 4 {
+		t.Errorf("study days count %d ratings", c)
+	}
+	if c := countRows(t, db, `SELECT SUM(studied) FROM learner_decks WHERE user_id = ?`, alice.ID); c != 2 {
+		t.Errorf("learner decks count %d studied cards", c)
+	}
+	// Studying goes on from there: the lapsed card is relearning and the
+	// other due for review, both from the imported schedule.
+	if q := next(t, db, alice, Filter{}); q.Counts.Learning != 1 || q.Counts.Review != 1 || q.Card == nil || q.Card.ID != ids[0] {
+		t.Errorf("queue after import: %+v, card %+v", q.Counts, q.Card)
+	}
+	// A card with a history here is refused, and nothing of the batch lands.
+	_, err = db.ImportHistory(ctx, alice, []srs.Logged{{Card: ids[2], Rating: srs.Good, At: at}, {Card: ids[1], Rating: srs.Good, At: at}})
+	if ErrorCode(err) != EConflict {
+		t.Errorf("re-import: %v, want EConflict", err)
+	}
+	if c := countRows(t, db, `SELECT COUNT(*) FROM reviews WHERE user_id = ?`, alice.ID); c != 4 {
+		t.Errorf("refused import wrote: %d reviews", c)
+	}
+	// Bob's history is his own.
+	if _, err := db.ImportHistory(ctx, bob, log); err != nil {
+		t.Errorf("bob: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
 )
 
 // browser starts a headless Chromium for a test. Without a Chromium it
@@ -409,5 +410,53 @@ func TestBrowserGroup(t *testing.T) {
 	}
 	if cells := strings.Fields(row); len(cells) < 2 || cells[0] != "mia" || cells[1] != "2" {
 		t.Errorf("mia's row on the owner's page: %q, want 2 reviews in 7 days", row)
+	}
+}
+
+// TestBrowserOptimize: in Settings, the learner clicks "Optimize my
+// schedule"; the pane shows the run's progress and then its figures in
+// place, without reloading the page.
+func TestBrowserOptimize(t *testing.T) {
+	ctx := browser(t)
+	s, db := newTestServer(t, bigDeck(900))
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	truth := srs.DefaultParams()
+	truth[0], truth[1], truth[2], truth[3], truth[8], truth[20] = 0.1, 0.6, 1.2, 4.5, 1.4, 0.35
+	var table string
+	err := chromedp.Do(ctx,
+		step("the learner signs up",
+			chromedp.Navigate(srv.URL+"/signup"),
+			chromedp.SendKeys(css(`input[name="username"]`), "learner"),
+			chromedp.SendKeys(css(`input[name="password"]`), "learner-password"),
+			chromedp.Submit(css(`input[name="password"]`)),
+			chromedp.WaitVisible(css(`.stats`))),
+		chromedp.Func(func(context.Context, *chromedp.Target) error {
+			giveHistory(t, db, srs.Simulation{Truth: truth, Cards: 800, Days: 150, Seed: 3})
+			return nil
+		}),
+		step("Settings offers the optimizer",
+			chromedp.Navigate(srv.URL+"/settings"),
+			waitText("#schedule", "the default FSRS parameters"),
+			mark()),
+		step("clicking it fits and shows the figures in place",
+			chromedp.Click(css(`#schedule button[type="submit"]`)),
+			waitText("#schedule", "your own FSRS parameters"),
+			waitText("#schedule", "predict your newest reviews better"),
+			noReload(),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				var err error
+				table, err = chromedp.Text(css(`#schedule table.figures`))(ctx, tg)
+				return err
+			}),
+			screenshot("o1-optimized")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Log loss", "RMSE (bins)", "AUC", "Before (defaults)", "Fitted"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("figures table lacks %q: %q", want, table)
+		}
 	}
 }

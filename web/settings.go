@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ type settingsForm struct {
 	TimeZone      string
 }
 
-// settingsPage is the settings form, and for admins the server switches.
+// settingsPage is the settings form, the learner's FSRS parameters with
+// the optimizer, and for admins the server switches.
 type settingsPage struct {
 	layout
 	Form       settingsForm
@@ -28,6 +30,38 @@ type settingsPage struct {
 	OpenSignUp bool
 	Error      string
 	Saved      string
+	Schedule   *schedulePane
+}
+
+// schedulePane shows which FSRS parameters schedule the learner, the
+// latest optimization (running, with its progress, or its figures) and
+// the optimal retention it found.
+type schedulePane struct {
+	layout
+	Own       bool                // the learner's own weights, not the defaults
+	Latest    *store.Optimization // nil before the first run
+	Retention float64             // the learner's desired retention
+	Error     string
+}
+
+// Running reports whether an optimization is in progress.
+func (p *schedulePane) Running() bool {
+	return p.Latest != nil && p.Latest.State == store.OptimizationRunning
+}
+
+// SuggestRetention reports whether the optimal retention found differs
+// from the learner's desired retention.
+func (p *schedulePane) SuggestRetention() bool {
+	return p.Latest != nil && p.Latest.OptimalRetention > 0 && fmt.Sprintf("%.2f", p.Latest.OptimalRetention) != fmt.Sprintf("%.2f", p.Retention)
+}
+
+func (s *Server) schedulePane(c echo.Context) (*schedulePane, error) {
+	u := currentUser(c)
+	latest, err := s.db.LatestOptimization(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	return &schedulePane{layout: s.layout(c, "Settings"), Own: u.FSRSParams != "", Latest: latest, Retention: u.Retention}, nil
 }
 
 // commonZones are offered in the time zone field; any IANA name works.
@@ -41,7 +75,11 @@ func (s *Server) settingsPage(c echo.Context) (*settingsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &settingsPage{layout: s.layout(c, "Settings"), Zones: commonZones, OpenSignUp: open,
+	sched, err := s.schedulePane(c)
+	if err != nil {
+		return nil, err
+	}
+	return &settingsPage{layout: s.layout(c, "Settings"), Zones: commonZones, OpenSignUp: open, Schedule: sched,
 		Form: settingsForm{Retention: u.Retention, NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay,
 			MaxInterval: u.MaxInterval, TimeZone: u.TimeZone}}, nil
 }
@@ -103,4 +141,82 @@ func (s *Server) handleOpenSignUp(c echo.Context) error {
 		return err
 	}
 	return s.redirect(c, "/settings")
+}
+
+// renderSchedule answers an htmx request with the schedule pane alone and
+// any other with the settings page.
+func (s *Server) renderSchedule(c echo.Context, status int, errMsg string) error {
+	if !isFragment(c) {
+		if errMsg == "" {
+			return s.redirect(c, "/settings#schedule")
+		}
+		p, err := s.settingsPage(c)
+		if err != nil {
+			return err
+		}
+		p.Schedule.Error = errMsg
+		return s.render(c, status, "settings", p)
+	}
+	p, err := s.schedulePane(c)
+	if err != nil {
+		return err
+	}
+	p.Error = errMsg
+	return s.renderTemplate(c, status, "settings", "schedule", p)
+}
+
+// handleSchedule is the schedule pane, which polls it while an
+// optimization runs.
+func (s *Server) handleSchedule(c echo.Context) error {
+	if !isFragment(c) {
+		return s.redirect(c, "/settings#schedule")
+	}
+	return s.renderSchedule(c, http.StatusOK, "")
+}
+
+// handleOptimize starts fitting the learner's FSRS parameters in the
+// background.
+func (s *Server) handleOptimize(c echo.Context) error {
+	_, err := s.db.StartOptimization(c.Request().Context(), currentUser(c))
+	if store.ErrorCode(err) == store.EConflict {
+		return s.renderSchedule(c, http.StatusConflict, store.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderSchedule(c, http.StatusOK, "")
+}
+
+// handleResetParams puts the learner back on the default parameters.
+func (s *Server) handleResetParams(c echo.Context) error {
+	u := currentUser(c)
+	if latest, err := s.db.LatestOptimization(c.Request().Context(), u); err != nil {
+		return err
+	} else if latest != nil && latest.State == store.OptimizationRunning {
+		return s.renderSchedule(c, http.StatusConflict, "An optimization is running; reset once it has finished.")
+	}
+	if err := s.db.ResetParams(c.Request().Context(), u); err != nil {
+		return err
+	}
+	return s.renderSchedule(c, http.StatusOK, "")
+}
+
+// handleOptimalRetention sets the learner's desired retention to the
+// optimal retention the latest optimization found (the value comes from
+// the server, not the form).
+func (s *Server) handleOptimalRetention(c echo.Context) error {
+	u := currentUser(c)
+	latest, err := s.db.LatestOptimization(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	if latest == nil || latest.OptimalRetention == 0 {
+		return s.renderSchedule(c, http.StatusConflict, "No optimal retention yet: optimize your schedule first.")
+	}
+	set := u.Settings()
+	set.Retention = min(max(latest.OptimalRetention, 0.70), 0.99)
+	if err := s.db.UpdateSettings(c.Request().Context(), u.ID, u.TimeZone, set); err != nil {
+		return err
+	}
+	return s.redirect(c, "/settings#schedule")
 }

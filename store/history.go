@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/flashd/flashd/srs"
+)
+
+// ImportHistory adds ratings given elsewhere (in another app, or by a
+// simulated learner) to the learner's review log and gives each card the
+// state that replaying its ratings through the learner's scheduler
+// leaves, as if they had been given here. The ratings must be the whole
+// history of cards the learner has not studied here (EConflict names the
+// first that was), of cards the learner may see (ENotFound otherwise);
+// nothing is written unless all of them are. It returns how many ratings
+// were added. Imported rows record no answer time.
+func (db *DB) ImportHistory(ctx context.Context, u *User, log []srs.Logged) (int, error) {
+	byCard := map[int64][]srs.Logged{}
+	for _, l := range log {
+		if !l.Rating.Valid() {
+			return 0, Errorf(EInvalid, "Card %d: a rating is 1 to 4, got %d.", l.Card, l.Rating)
+		}
+		byCard[l.Card] = append(byCard[l.Card], l)
+	}
+	cards := make([]int64, 0, len(byCard))
+	for id := range byCard {
+		cards = append(cards, id)
+	}
+	slices.Sort(cards)
+	set := u.Settings()
+	sched := srs.NewScheduler(set)
+	decksTouched := map[int64]bool{}
+	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
+		for _, id := range cards {
+			t, err := loadTarget(ctx, tx, u.ID, id)
+			if err != nil {
+				return err
+			}
+			if t.state.Phase != srs.New || t.state.Version != 0 {
+				return Errorf(EConflict, "Card %d already has a history here; only cards not studied yet can be imported.", id)
+			}
+			decksTouched[t.deckID] = true
+			cl := byCard[id]
+			slices.SortStableFunc(cl, func(a, b srs.Logged) int { return a.At.Compare(b.At) })
+			st := t.state
+			for _, l := range cl {
+				at := l.At.Truncate(time.Millisecond)
+				next, err := sched.Next(st.SRS(), at, l.Rating)
+				if err != nil {
+					return err
+				}
+				before := st
+				st.setSRS(next)
+				if st.Leech() {
+					st.Flagged = true
+				}
+				st.Version++
+				prev, _ := json.Marshal(before)
+				ms := at.UnixMilli()
+				if _, err := tx.ExecContext(ctx, insertReviewSQL,
+					u.ID, id, before.Version, int(l.Rating), ms, before.Phase, before.ScheduledDays, st.Phase, st.Due,
+					st.Stability, st.Difficulty, st.Due-ms, string(prev),
+					set.Retention, set.MaxIntervalDays, u.TimeZone, set.Params.String(), 0); err != nil {
+					return err
+				}
+				newDone, reviewDone := dayCounts(before.Phase)
+				if _, err := tx.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(at), newDone, reviewDone); err != nil {
+					return err
+				}
+			}
+			st.Version-- // saveState stores Version+1
+			if err := saveState(ctx, tx, u.ID, id, st, db.now()); err != nil {
+				return err
+			}
+		}
+		for deck := range decksTouched {
+			if err := recount(ctx, tx, deck); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ErrorCode(err) != EInternal {
+			return 0, err
+		}
+		return 0, fmt.Errorf("import history: %w", err)
+	}
+	return len(log), nil
+}
