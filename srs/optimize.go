@@ -16,7 +16,8 @@ package srs
 //     Good ≤ Easy; a first rating with no data is scaled from the others.
 //   - Training: Adam (learning rate 0.04, cosine annealing, batches of
 //     about 512 predictions, 5 epochs) minimises the weighted log loss of
-//     every long-term review's predicted recall, plus an L2 pull towards
+//     every long-term review's predicted recall (summed over each batch),
+//     plus an L2 pull towards
 //     the starting weights scaled by each weight's spread across learners;
 //     recent reviews weigh more (0.25 to 1, cubically), and after every
 //     step the weights are clipped into their bounds (Params.Validate).
@@ -32,6 +33,7 @@ package srs
 //     those of the weights in use.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +88,7 @@ func NewHistory(log []Logged) *History {
 	sorted := slices.Clone(log)
 	slices.SortStableFunc(sorted, func(a, b Logged) int {
 		if a.Card != b.Card {
-			return compareInt(a.Card, b.Card)
+			return cmp.Compare(a.Card, b.Card)
 		}
 		return a.At.Compare(b.At)
 	})
@@ -121,18 +123,8 @@ func NewHistory(log []Logged) *History {
 		}
 		i = j
 	}
-	slices.SortStableFunc(h.labels, func(a, b label) int { return compareInt(a.at, b.at) })
+	slices.SortStableFunc(h.labels, func(a, b label) int { return cmp.Compare(a.at, b.at) })
 	return h
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // LongTermReviews is the number of reviews the optimizer can learn from.
@@ -208,7 +200,7 @@ func Optimize(ctx context.Context, h *History, current Params, opt Options) (Res
 	if n < MinReviews {
 		return Result{}, fmt.Errorf("%w: %d reviews on later days, at least %d needed", ErrNotEnoughReviews, n, MinReviews)
 	}
-	cut := n - int(math.Round(float64(n)*opt.TestShare))
+	cut := h.cut(opt.TestShare)
 	h.split(cut)
 	fitted, err := h.fit(ctx, current.orDefault(), opt)
 	if err != nil {
@@ -234,6 +226,43 @@ func Fit(ctx context.Context, h *History, start Params, opt Options) (Params, er
 func Evaluate(h *History, p Params) Metrics {
 	h.split(len(h.labels))
 	return h.evaluate(p.orDefault(), false)
+}
+
+// cut is the index of the first long-term review held out when the
+// newest share of them is.
+func (h *History) cut(share float64) int {
+	n := len(h.labels)
+	return n - int(math.Round(float64(n)*share))
+}
+
+// Item is one long-term review with the card's ratings before it, oldest
+// first (the predicted review last), and the whole study days before
+// each: the training item of fsrs-rs (its FSRSItem).
+type Item struct {
+	Ratings []Rating
+	Elapsed []int
+}
+
+// TrainingItems returns the long-term reviews Optimize fits when it holds
+// out the newest share (0 means its default), oldest first, as items for
+// another optimizer; EvaluateHeldOut scores any weights on the rest.
+func (h *History) TrainingItems(share float64) []Item {
+	share = Options{TestShare: share}.withDefaults().TestShare
+	var items []Item
+	for _, l := range h.labels[:h.cut(share)] {
+		c := &h.cards[l.card]
+		items = append(items, Item{Ratings: c.ratings[:l.pos+1], Elapsed: c.elapsed[:l.pos+1]})
+	}
+	return items
+}
+
+// EvaluateHeldOut returns how well p predicts the newest share (0 means
+// Optimize's default) of h's long-term reviews, the part Optimize holds
+// out.
+func EvaluateHeldOut(h *History, p Params, share float64) Metrics {
+	share = Options{TestShare: share}.withDefaults().TestShare
+	h.split(h.cut(share))
+	return h.evaluate(p.orDefault(), true)
 }
 
 // split marks the labels from index cut on as held out and weighs the
@@ -333,15 +362,16 @@ func (c *cardLog) trainLabels() int {
 	return n
 }
 
-// gradient returns the gradient of the weighted mean log loss over the
-// training labels of the cards in batch, and how many labels there were.
+// gradient returns the gradient of the weighted log loss summed over the
+// training labels of the cards in batch (summed, as fsrs-rs does: the L2
+// pull, scaled by the batch's share of all labels, then weighs as much
+// over an epoch as one label's loss), and how many labels there were.
 // Up to workers goroutines share the cards; their sums are added in a
 // fixed order, so the result does not depend on how they were scheduled.
 func (h *History) gradient(p *Params, batch []int, workers int) (grad [21]float64, labels int) {
 	type part struct {
-		sum     dual
-		weights float64
-		labels  int
+		sum    dual
+		labels int
 	}
 	workers = max(1, min(workers, len(batch)/8))
 	parts := make([]part, workers)
@@ -365,7 +395,6 @@ func (h *History) gradient(p *Params, batch []int, workers int) (grad [21]float6
 							ll = constant(1).sub(r).log()
 						}
 						pt.sum = pt.sum.add(ll.scale(-c.weight[pos]))
-						pt.weights += c.weight[pos]
 						pt.labels++
 					}
 					if pos < len(c.ratings)-1 {
@@ -383,17 +412,11 @@ func (h *History) gradient(p *Params, batch []int, workers int) (grad [21]float6
 	}
 	wg.Wait()
 	var sum dual
-	weights := 0.0
 	for _, pt := range parts {
 		sum = sum.add(pt.sum)
-		weights += pt.weights
 		labels += pt.labels
 	}
-	if weights > 0 {
-		for i := range grad {
-			grad[i] = sum.d[i] / weights
-		}
-	}
+	copy(grad[:], sum.d[:])
 	return grad, labels
 }
 
@@ -474,6 +497,7 @@ func (h *History) pretrain(start Params) (init [4]float64, counts [4]int) {
 		if len(pts) == 0 {
 			continue
 		}
+		slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.t, b.t) }) // a fixed order of summing
 		loss := func(s float64) float64 {
 			l := math.Abs(s-start[r]) / 16
 			for _, pt := range pts {
@@ -581,8 +605,15 @@ func (h *History) evaluate(p Params, test bool) Metrics {
 		return out
 	}
 	out.LogLoss = loss / float64(len(preds))
+	// Summed in key order: a map's order would change the last bits.
+	keys := make([][3]int, 0, len(bins))
+	for k := range bins {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [3]int) int { return slices.Compare(a[:], b[:]) })
 	se, n := 0.0, 0.0
-	for _, b := range bins {
+	for _, k := range keys {
+		b := bins[k]
 		d := b.pred/b.n - b.real/b.n
 		se += d * d * b.n
 		n += b.n
@@ -662,4 +693,17 @@ func Memory(p Params, log []Logged) (stability, difficulty float64, err error) {
 		st = m.next(st, int(max(0, l.Day-log[i-1].Day)), l.Rating)
 	}
 	return st.Stability, st.Difficulty, nil
+}
+
+// Distance is how far apart two parameter sets are: the root mean square
+// of their weights' differences, each in units of its spread across
+// learners (so 1 is a typical difference between two people).
+func Distance(a, b Params) float64 {
+	a, b = a.orDefault(), b.orDefault()
+	sum := 0.0
+	for i := range a {
+		d := (a[i] - b[i]) / paramSpread[i]
+		sum += d * d
+	}
+	return math.Sqrt(sum / float64(len(a)))
 }

@@ -417,3 +417,13 @@ func (l *optimizerLog) costs() srs.Costs {
 	}
 	return c
 }
+
+// ReviewHistory returns the learner's ratings that stand (not undone), on
+// the study days they fell on, as the optimizer reads them.
+func (db *DB) ReviewHistory(ctx context.Context, u *User) ([]srs.Logged, error) {
+	l, err := db.optimizerLog(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return l.ratings, nil
+}
