@@ -206,12 +206,20 @@ func Optimize(ctx context.Context, h *History, current Params, opt Options) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{
-		Params: fitted,
-		Before: h.evaluate(current.orDefault(), true),
-		After:  h.evaluate(fitted, true),
-		Train:  cut, Test: n - cut,
-	}, nil
+	res := Result{Params: fitted, Train: cut, Test: n - cut}
+	var wg sync.WaitGroup
+	wg.Go(func() { res.Before = h.evaluate(current.orDefault(), true) })
+	res.After = h.evaluate(fitted, true)
+	wg.Wait()
+	return res, nil
+}
+
+// FitHeldOut fits weights as Optimize does, to the long-term reviews it
+// does not hold out (the oldest 1 - opt.TestShare), without evaluating.
+func FitHeldOut(ctx context.Context, h *History, start Params, opt Options) (Params, error) {
+	opt = opt.withDefaults()
+	h.split(h.cut(opt.TestShare))
+	return h.fit(ctx, start.orDefault(), opt)
 }
 
 // Fit fits weights to every long-term review of h, starting from start;
