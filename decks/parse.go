@@ -2,6 +2,7 @@ package decks
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -51,17 +52,67 @@ type rawCard struct {
 type parser struct {
 	file string
 	errs ErrorList
+	ctx  context.Context
+	lim  Limits
+	html int // rendered so far
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {
 	p.errs = append(p.errs, &Error{p.file, line, fmt.Sprintf(format, args...)})
 }
 
+// What a card may cost. Rendering Markdown is linear in the card for most
+// input, but goldmark is quadratic in some (deeply nested block quotes,
+// runs of unclosed links), and every cloze number of a note is a card of
+// its own holding the whole note: these caps keep the work and the
+// storage of any deck in proportion to its size.
+const (
+	// MaxCardBytes is the most Markdown one card (heading and body) may
+	// hold.
+	MaxCardBytes = 8 << 10
+	// MaxBrackets is the most "[" one card may hold (each opens a
+	// possible link that Markdown parsing must try to close).
+	MaxBrackets = 256
+	// MaxQuoteDepth is the deepest block quote nesting on a line.
+	MaxQuoteDepth = 8
+	// MaxClozeNumbers is the most cloze numbers (cards) one note may
+	// have, and MaxClozeNumber the highest number (Anki puts every number
+	// above 500 on card 500).
+	MaxClozeNumbers = 50
+	MaxClozeNumber  = 500
+	// MaxCardHTML is the most HTML one card may render to.
+	MaxCardHTML = 64 << 10
+)
+
+// Limits cap a whole deck; zero means no cap. Decks uploaded through the
+// web are held to UploadLimits; an operator importing files is not.
+type Limits struct {
+	Bytes int // Markdown source
+	Cards int
+	HTML  int // rendered HTML of all cards
+}
+
+// UploadLimits are the caps of a deck uploaded in the browser.
+var UploadLimits = Limits{Bytes: 512 << 10, Cards: 5000, HTML: 16 << 20}
+
 // Parse parses and renders one deck. file names the deck in messages. The
 // error, if any, is an ErrorList holding every problem found.
 func Parse(file string, src []byte) (*Deck, error) {
-	p := &parser{file: file}
+	return ParseContext(context.Background(), file, src, Limits{})
+}
+
+// ParseContext is Parse within limits, stopping with ctx's error (wrapped)
+// once ctx is done.
+func ParseContext(ctx context.Context, file string, src []byte, lim Limits) (*Deck, error) {
+	p := &parser{file: file, ctx: ctx, lim: lim}
+	if lim.Bytes > 0 && len(src) > lim.Bytes {
+		p.errorf(1, "deck is %d KiB; a deck may have at most %d KiB: split it into several decks", (len(src)+1023)>>10, lim.Bytes>>10)
+		return nil, p.errs
+	}
 	d := p.parse(src)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: parsing stopped: %w", file, err)
+	}
 	if len(p.errs) > 0 {
 		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Line < p.errs[j].Line })
 		return nil, p.errs
@@ -295,7 +346,18 @@ func sectionKind(title string) Kind {
 func (p *parser) cards(d *Deck, raws []*rawCard) {
 	keys := map[string]int{}   // key -> line
 	fronts := map[string]int{} // normalized front -> line
+	if p.lim.Cards > 0 && len(raws) > p.lim.Cards {
+		p.errorf(raws[p.lim.Cards].line, "deck has %d cards; a deck may have at most %d: split it into several decks", len(raws), p.lim.Cards)
+		return
+	}
 	for _, rc := range raws {
+		if p.ctx.Err() != nil {
+			return
+		}
+		if !p.affordable(rc) {
+			continue
+		}
+		n := len(d.Cards)
 		front, key, explicit := p.heading(rc)
 		body, bodyLine := trimBlank(rc.body, rc.bodyLine)
 		if front == "" {
@@ -335,7 +397,67 @@ func (p *parser) cards(d *Deck, raws []*rawCard) {
 			base.BackHTML = renderBlock(base.Back)
 			d.Cards = append(d.Cards, base)
 		}
+		for _, c := range d.Cards[n:] {
+			size := len(c.FrontHTML) + len(c.BackHTML) + len(c.ClozeHTML)
+			for _, o := range c.Options {
+				size += len(o.HTML)
+			}
+			if size > MaxCardHTML {
+				p.errorf(rc.line, "card renders to %d KiB of HTML; a card may have at most %d KiB", (size+1023)>>10, MaxCardHTML>>10)
+			}
+			p.html += size
+		}
+		if p.lim.HTML > 0 && p.html > p.lim.HTML {
+			p.errorf(rc.line, "deck renders to more than %s of HTML by this card: split it into several decks", byteSize(p.lim.HTML))
+			return
+		}
 	}
+}
+
+// affordable checks that a card stays within what a card may cost
+// before anything of it is rendered.
+func (p *parser) affordable(rc *rawCard) bool {
+	size, brackets := len(rc.heading), strings.Count(rc.heading, "[")
+	for i, line := range rc.body {
+		size += len(line) + 1
+		brackets += strings.Count(line, "[")
+		if d := quoteDepth(line); d > MaxQuoteDepth {
+			p.errorf(rc.bodyLine+i, "block quotes nested %d deep; at most %d", d, MaxQuoteDepth)
+			return false
+		}
+	}
+	switch {
+	case size > MaxCardBytes:
+		p.errorf(rc.line, "card is %d KiB; a card may have at most %d KiB", (size+1023)>>10, MaxCardBytes>>10)
+		return false
+	case brackets > MaxBrackets:
+		p.errorf(rc.line, "card has %d \"[\"; a card may have at most %d (each may open a link)", brackets, MaxBrackets)
+		return false
+	}
+	return true
+}
+
+// byteSize is n bytes in MiB or KiB.
+func byteSize(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// quoteDepth is how deeply line nests block quotes ("> > x" is 2).
+func quoteDepth(line string) int {
+	d := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '>':
+			d++
+		case ' ', '\t':
+		default:
+			return d
+		}
+	}
+	return d
 }
 
 // heading splits a card heading into its front text and key.
@@ -443,6 +565,7 @@ type clozeSpan struct {
 	start, end int // byte offsets of "{{" and just past "}}"
 	num        int
 	text, hint string
+	html       string // text rendered, once
 }
 
 var (
@@ -485,6 +608,10 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 			p.errorf(lineAt(start), "cloze number c%s: numbers start at c1", digits)
 			bad = true
 			continue
+		case num > MaxClozeNumber:
+			p.errorf(lineAt(start), "cloze number c%d: at most c%d", num, MaxClozeNumber)
+			bad = true
+			continue
 		case strings.Contains(content, "{{"):
 			p.errorf(lineAt(start), "cloze inside a cloze is not supported")
 			bad = true
@@ -496,7 +623,7 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 			bad = true
 			continue
 		}
-		spans = append(spans, clozeSpan{start, end, num, strings.TrimSpace(text), strings.TrimSpace(hint)})
+		spans = append(spans, clozeSpan{start: start, end: end, num: num, text: strings.TrimSpace(text), hint: strings.TrimSpace(hint)})
 	}
 	if bad {
 		return nil
@@ -514,6 +641,10 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 		}
 	}
 	sort.Ints(nums)
+	if len(nums) > MaxClozeNumbers {
+		p.errorf(c.Line, "note has %d cloze numbers; a note may have at most %d (each is a card holding the whole note)", len(nums), MaxClozeNumbers)
+		return nil
+	}
 
 	cue := ""
 	if c.Front != "" {
@@ -529,13 +660,38 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 		last = s.end
 	}
 	masked.WriteString(src[last:])
+	// The note is rendered once, and each deletion's text once: a card is
+	// the rendered note's pieces with its deletions' HTML between them, so
+	// the work is linear in the note and its cards.
 	rendered := renderBlockRaw(masked.String())
-	fill := func(f func(s clozeSpan) string) string {
-		out := rendered
-		for i, s := range spans {
-			out = strings.Replace(out, placeholder(i), f(s), 1)
+	pieces := make([]string, 0, len(spans)+1)
+	order := make([]int, 0, len(spans)) // the span each gap holds
+	last = 0
+	for _, m := range placeholderPattern.FindAllStringSubmatchIndex(rendered, -1) {
+		i, err := strconv.Atoi(rendered[m[2]:m[3]])
+		if err != nil || i >= len(spans) {
+			continue // text that merely looks like a placeholder
 		}
-		return sanitize(cue + out)
+		pieces = append(pieces, rendered[last:m[0]])
+		order = append(order, i)
+		last = m[1]
+	}
+	pieces = append(pieces, rendered[last:])
+	inline := make([]string, len(spans))
+	for i, s := range spans {
+		inline[i] = renderInlineRaw(s.text)
+		spans[i].html = inline[i]
+	}
+	fill := func(f func(s clozeSpan) string) string {
+		var b strings.Builder
+		b.WriteString(cue)
+		for k, piece := range pieces {
+			b.WriteString(piece)
+			if k < len(order) {
+				b.WriteString(f(spans[order[k]]))
+			}
+		}
+		return sanitize(b.String())
 	}
 
 	var cards []Card
@@ -546,7 +702,7 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 		cc.Key = fmt.Sprintf("%s/c%d", c.NoteKey, n)
 		cc.FrontHTML = fill(func(s clozeSpan) string {
 			if s.num != n {
-				return renderInlineRaw(s.text)
+				return s.html
 			}
 			if s.hint != "" {
 				return `<span class="cloze">[` + escape(s.hint) + `]</span>`
@@ -555,12 +711,12 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 		})
 		cc.BackHTML = fill(func(s clozeSpan) string {
 			if s.num != n {
-				return renderInlineRaw(s.text)
+				return s.html
 			}
-			return `<span class="cloze">` + renderInlineRaw(s.text) + `</span>`
+			return `<span class="cloze">` + s.html + `</span>`
 		})
 		cc.ClozeHTML = fill(func(s clozeSpan) string {
-			out := fmt.Sprintf("{{c%d::%s", s.num, renderInlineRaw(s.text))
+			out := fmt.Sprintf("{{c%d::%s", s.num, s.html)
 			if s.hint != "" {
 				out += "::" + escape(s.hint)
 			}
@@ -572,6 +728,9 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 }
 
 func placeholder(i int) string { return fmt.Sprintf("zqxclozeholder%dzqx", i) }
+
+// placeholderPattern finds the placeholders in rendered HTML.
+var placeholderPattern = regexp.MustCompile(`zqxclozeholder(\d+)zqx`)
 
 func escape(s string) string {
 	var b bytes.Buffer

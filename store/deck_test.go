@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -248,5 +249,19 @@ func TestDeckBySlugNotFound(t *testing.T) {
 	_, err := db.DeckBySlug(context.Background(), anyone, "nope")
 	if ErrorCode(err) != ENotFound {
 		t.Errorf("got %v, want a not-found error", err)
+	}
+}
+
+// TestImportStopsWhenCancelled: an import whose request is gone writes
+// nothing.
+func TestImportStopsWhenCancelled(t *testing.T) {
+	db := openTestDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := db.ImportDeck(ctx, parse(t, genDeck(200)), ImportOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("import with a cancelled context: %v", err)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM cards`); n != 0 {
+		t.Errorf("%d cards imported", n)
 	}
 }

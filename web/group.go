@@ -16,7 +16,8 @@ import (
 	"github.com/flashd/flashd/store"
 )
 
-// MaxDeckUpload is the largest deck a browser may upload.
+// MaxDeckUpload is the largest deck a browser may upload (the bytes of
+// decks.UploadLimits).
 const MaxDeckUpload = 512 << 10
 
 // groupsPage lists the user's groups.
@@ -216,6 +217,15 @@ func readDeckUpload(c echo.Context) (name string, src []byte, err error) {
 // come back in the result with their lines; nothing is imported then.
 func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadResult, int, error) {
 	var res uploadResult
+	user := currentUser(c).ID
+	if he := s.uploads.enter(user); he != nil {
+		res.Error = he.Message.(string)
+		if he.Code == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "5")
+		}
+		return res, he.Code, nil
+	}
+	defer s.uploads.leave(user)
 	name, src, err := readDeckUpload(c)
 	if err != nil {
 		var he *echo.HTTPError
@@ -232,7 +242,13 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 	if c.FormValue("markdown") != "" {
 		res.Markdown = string(src)
 	}
-	d, err := decks.Parse(name, src)
+	// Parsing and importing stop when the request does (the browser gave
+	// up, or the request's deadline passed).
+	ctx := c.Request().Context()
+	d, err := decks.ParseContext(ctx, name, src, decks.UploadLimits)
+	if ctx.Err() != nil {
+		return res, 0, ctx.Err()
+	}
 	var list decks.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
@@ -247,7 +263,7 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 		res.Error = fmt.Sprintf("The deck id %q belongs to a built-in deck: choose another id in the front matter.", d.ID)
 		return res, http.StatusConflict, nil
 	}
-	r, err := s.db.ImportDeck(c.Request().Context(), d, opt)
+	r, err := s.db.ImportDeck(ctx, d, opt)
 	if store.ErrorCode(err) == store.EConflict {
 		res.Error = store.ErrorMessage(err)
 		return res, http.StatusConflict, nil

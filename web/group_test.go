@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -248,5 +250,55 @@ func TestGroupUploadAndJoin(t *testing.T) {
 	_, body = w.owner.get(g)
 	if !regexp.MustCompile(`<td>member </td>\s*<td class="num">1</td>`).MatchString(body) {
 		t.Errorf("owner does not see the member's review:\n%s", body)
+	}
+}
+
+// TestUploadLimits: the decks that used to stall the server are refused
+// with their line, and a user's second upload while the first is still
+// being processed, or one beyond the server's slots, is refused at once.
+func TestUploadLimits(t *testing.T) {
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := newClient(t, srv)
+	c.signUp("admin", "admin-password")
+	c.get("/decks")
+	var notes strings.Builder
+	notes.WriteString("---\nid: cloze-bomb\ntitle: Bomb\n---\n### Bomb\n")
+	for i := 1; i <= 200; i++ {
+		fmt.Fprintf(&notes, "{{c%d::x}} ", i)
+	}
+	resp, body := c.post("/decks", url.Values{"markdown": {notes.String()}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "pasted.md:5: note has 200 cloze numbers; a note may have at most 50") {
+		t.Errorf("cloze bomb: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = c.post("/decks", url.Values{"markdown": {"---\nid: quotes\ntitle: Q\n---\n### Q\n" + strings.Repeat("> ", 100<<10) + "\n"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "block quotes nested") {
+		t.Errorf("quote bomb: %d", resp.StatusCode)
+	}
+
+	// The gate: the user's one slot taken, then the server's.
+	u := int64(1)
+	if he := s.uploads.enter(u); he != nil {
+		t.Fatal(he)
+	}
+	ok := "---\nid: fine\ntitle: Fine\n---\n### Q\nA\n"
+	if resp, body := c.post("/decks", url.Values{"markdown": {ok}}); resp.StatusCode != 429 || !strings.Contains(body, "still being processed") {
+		t.Errorf("second upload of a user: %d", resp.StatusCode)
+	}
+	s.uploads.leave(u)
+	for i := range cap(s.uploads.slots) {
+		if he := s.uploads.enter(int64(1000 + i)); he != nil {
+			t.Fatal(he)
+		}
+	}
+	if resp, body := c.post("/decks", url.Values{"markdown": {ok}}); resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "busy importing") {
+		t.Errorf("upload with the server's slots taken: %d", resp.StatusCode)
+	}
+	for i := range cap(s.uploads.slots) {
+		s.uploads.leave(int64(1000 + i))
+	}
+	if resp, body := c.post("/decks", url.Values{"markdown": {ok}}); resp.StatusCode != 200 || !strings.Contains(body, "1 added") {
+		t.Errorf("upload once free: %d\n%s", resp.StatusCode, body)
 	}
 }

@@ -43,6 +43,7 @@ type Server struct {
 	anyIPThrottle *throttle
 
 	builtinIDs map[string]bool // deck ids uploads may not take
+	uploads    *uploadGate
 }
 
 // Log-in throttling: after this many failures in the window, further
@@ -77,7 +78,8 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 	s := &Server{db: db, log: log, pages: ps, assets: as,
 		userThrottle:  newThrottle(LoginFailuresPerUser, LoginWindow, time.Now),
 		ipThrottle:    newThrottle(LoginFailuresPerIP, LoginWindow, time.Now),
-		anyIPThrottle: newThrottle(LoginFailuresPerUserAnyIP, LoginWindow, time.Now)}
+		anyIPThrottle: newThrottle(LoginFailuresPerUserAnyIP, LoginWindow, time.Now),
+		uploads:       newUploadGate()}
 	builtin, err := decks.Builtin()
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func deckFiles(paths []string) ([]string, error) {
 
 // parseDecks reads and parses every deck under paths. The error lists every
 // problem in every file, each as file:line: message.
-func parseDecks(paths []string) ([]*decks.Deck, error) {
+func parseDecks(ctx context.Context, paths []string) ([]*decks.Deck, error) {
 	files, err := deckFiles(paths)
 	if err != nil {
 		return nil, err
@@ -70,11 +70,14 @@ func parseDecks(paths []string) ([]*decks.Deck, error) {
 			errs = append(errs, &decks.Error{File: f, Line: 1, Msg: err.Error()})
 			continue
 		}
-		d, err := decks.Parse(f, src)
+		d, err := decks.ParseContext(ctx, f, src, decks.Limits{})
 		var list decks.ErrorList
 		if errors.As(err, &list) {
 			errs = append(errs, list...)
 			continue
+		}
+		if err != nil {
+			return nil, err // stopped by a signal
 		}
 		ds = append(ds, d)
 	}
@@ -107,7 +110,7 @@ func readLimited(name string) ([]byte, error) {
 // any. With --quality it also prints the card-quality warnings of
 // decks.Quality (and info lines), which do not change the exit status
 // unless --strict is given; --strict implies --quality.
-func runLint(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runLint(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("lint", getenv, stderr)
 	quality := fs.Bool("quality", false, "also check card quality: answer patterns, enumerations, near-duplicates")
 	strict := fs.Bool("strict", false, "exit 1 when there is any quality warning (implies --quality)")
@@ -118,7 +121,7 @@ func runLint(args []string, getenv func(string) string, stdout, stderr io.Writer
 		return errors.New("usage: flashd lint [--quality] [--strict] PATH...")
 	}
 	*quality = *quality || *strict
-	ds, err := parseDecks(fs.Args())
+	ds, err := parseDecks(ctx, fs.Args())
 	var list decks.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
@@ -166,7 +169,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() == 0 {
 		return errors.New("usage: flashd import [--db FILE] PATH...")
 	}
-	ds, err := parseDecks(fs.Args())
+	ds, err := parseDecks(ctx, fs.Args())
 	var list decks.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {

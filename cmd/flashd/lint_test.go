@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -264,4 +265,17 @@ func deckOf(t *testing.T, db *store.DB, u *store.User) int64 {
 		t.Fatal(err)
 	}
 	return d.ID
+}
+
+// TestLintStopsOnSignal: lint runs under the context main cancels on
+// SIGINT or SIGTERM, and stops parsing when it is cancelled.
+func TestLintStopsOnSignal(t *testing.T) {
+	deck := writeFile(t, t.TempDir(), "d.md", goodDeck)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out strings.Builder
+	err := run(ctx, []string{"lint", deck}, noEnv, strings.NewReader(""), &out, io.Discard)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "parsing stopped") || out.Len() != 0 {
+		t.Errorf("lint when cancelled: %v, printed %q", err, out.String())
+	}
 }

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "import":
 		return runImport(ctx, args, getenv, stdout, stderr)
 	case "lint":
-		return runLint(args, getenv, stdout, stderr)
+		return runLint(ctx, args, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, args, getenv, stdout, stderr)
 	case "backup":
