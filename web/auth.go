@@ -160,46 +160,49 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 	return s.render(c, http.StatusOK, "login", p)
 }
 
-// handleLogin checks a username and password. Failures are throttled per
-// username and per client address.
+// handleLogin checks a username and password, under the log-in
+// throttle: the attempt is reserved before the password is checked.
 func (s *Server) handleLogin(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	p := &authPage{layout: s.layout(c, "Log in"), Username: username, Next: localPath(c.FormValue("next"))}
-	// Three limits: a username from one address, one address over all
-	// usernames, and a username over all addresses (higher, so that
-	// someone else's failures cannot easily lock a user out).
-	ip := c.RealIP()
-	userIPKey, ipKey, userKey := "u:"+strings.ToLower(username)+"|"+ip, "ip:"+ip, "u:"+strings.ToLower(username)
-	for _, k := range []struct {
-		t   *throttle
-		key string
-	}{{s.userThrottle, userIPKey}, {s.ipThrottle, ipKey}, {s.anyIPThrottle, userKey}} {
-		if blocked, until := k.t.Blocked(k.key); blocked {
-			wait := max(time.Minute, time.Until(until).Round(time.Minute))
-			c.Response().Header().Set("Retry-After", fmtSeconds(wait))
-			p.Error = "Too many failed log-ins. Try again in " + wait.String() + "."
-			return s.render(c, http.StatusTooManyRequests, "login", p)
-		}
+	// Keys are capped: no username is longer, and a megabyte of name
+	// must not be a megabyte of memory.
+	name, ip := capKey(strings.ToLower(username)), capKey(c.RealIP())
+	res, at, rule := s.logins.Reserve(throttleKey{"user", name + "|" + ip}, throttleKey{"ip", ip})
+	if res == nil {
+		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
+		c.Response().Header().Set("Retry-After", fmtSeconds(wait))
+		p.Error = "Too many failed log-ins " + rule.Describe + ". Try again in " + wait.String() + "."
+		return s.render(c, http.StatusTooManyRequests, "login", p)
 	}
 	// A check that cannot start in time fails with 503, which is not a
-	// failed log-in: the throttles do not count it.
+	// failed log-in: the throttle does not count it.
 	var u *store.User
 	err := s.checkPassword(c, func(ctx context.Context) (err error) {
 		u, err = s.db.Authenticate(ctx, username, c.FormValue("password"))
 		return err
 	})
 	if store.ErrorCode(err) == store.EUnauthorized {
-		s.userThrottle.Fail(userIPKey)
-		s.ipThrottle.Fail(ipKey)
-		s.anyIPThrottle.Fail(userKey)
+		res.Failed()
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, "login", p)
 	}
 	if err != nil {
+		res.Released()
 		return err
 	}
-	s.userThrottle.Reset(userIPKey)
+	res.Succeeded("user")
 	return s.startSession(c, u, p.Next)
+}
+
+// maxThrottleKey is the longest key part the log-in throttle keeps.
+const maxThrottleKey = 64
+
+func capKey(s string) string {
+	if len(s) > maxThrottleKey {
+		return s[:maxThrottleKey]
+	}
+	return s
 }
 
 // startSession logs a user in and redirects to next.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,16 +107,21 @@ func TestAccounts(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
-	srv, _, _ := startServer(t)
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	now := time.Now()
+	s.logins.now = func() time.Time { return now }
+	newClient(t, srv).signUp("admin", "admin-password")
 	c := newClient(t, srv)
-	for i := 0; i < LoginFailuresPerUser; i++ {
+	for i := 0; i < LoginFreeAttempts; i++ {
 		if resp := c.logIn("admin", "wrong"); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i, resp.StatusCode)
 		}
 	}
 	resp := c.logIn("admin", "admin-password")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("after %d failures, the right password: %d, want 429", LoginFailuresPerUser, resp.StatusCode)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("after %d failures, at once: %d, Retry-After %q; want 429 and 1 s", LoginFreeAttempts, resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// A forged X-Forwarded-For does not make a new address.
 	c.get("/login")
@@ -123,9 +129,99 @@ func TestLoginThrottle(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("a forged X-Forwarded-For got around the throttle: %d", resp.StatusCode)
 	}
-	// Another username from the same address is not blocked yet.
-	if resp := c.logIn("someone", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+	// A delay, not a lock: after it, the right password gets in.
+	now = now.Add(time.Second)
+	if resp := c.logIn("admin", "admin-password"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after the delay: %d, want 303", resp.StatusCode)
+	}
+	// Another username from the same address is not slowed.
+	if resp := newClient(t, srv).logIn("someone", "wrong"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("another user: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestLoginThrottleBurst: 200 parallel guesses for one user get only the
+// free attempts' password checks.
+func TestLoginThrottleBurst(t *testing.T) {
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	newClient(t, srv).signUp("alice", "alice-password")
+	c := newClient(t, srv)
+	c.get("/login")
+	g := passwordChecks()
+	before := g.checks.Load()
+	var wg sync.WaitGroup
+	codes := make([]int, 200)
+	for i := range codes {
+		wg.Go(func() {
+			resp, _ := c.do(http.MethodPost, "/login", url.Values{"username": {"alice"}, "password": {fmt.Sprintf("guess-%d", i)}, "csrf": {c.csrf}})
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	checked := g.checks.Load() - before
+	refused := 0
+	for _, code := range codes {
+		if code == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if checked > LoginFreeAttempts || refused < len(codes)-LoginFreeAttempts {
+		t.Errorf("%d passwords checked, %d refused with 429, of %d guesses; want at most %d checked", checked, refused, len(codes), LoginFreeAttempts)
+	}
+}
+
+// TestLoginThrottleNoLockout: failures on made-up names from one address
+// slow the people behind it by at most LoginMaxDelayPerIP, and failures
+// from spoofed addresses (behind a trusted proxy) do not keep a user out.
+func TestLoginThrottleNoLockout(t *testing.T) {
+	s, db := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	now := time.Now()
+	s.logins.now = func() time.Time { return now }
+	newClient(t, srv).signUp("alice", "alice-password")
+	attacker := newClient(t, srv)
+	for i := range LoginFreeAttemptsPerIP + 10 {
+		attacker.logIn(fmt.Sprintf("made-up-%d", i), "wrong")
+		now = now.Add(time.Second)
+	}
+	alice := newClient(t, srv)
+	resp := alice.logIn("alice", "alice-password")
+	if resp.StatusCode == http.StatusTooManyRequests {
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if time.Duration(wait)*time.Second > LoginMaxDelayPerIP {
+			t.Fatalf("alice behind the same address must wait %ds", wait)
+		}
+		now = now.Add(time.Duration(wait) * time.Second)
+		resp = alice.logIn("alice", "alice-password")
+	}
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("alice after the address's delay: %d", resp.StatusCode)
+	}
+
+	// Behind a trusted proxy, 60 failures for alice from spoofed addresses.
+	proxied, err := New(db, s.log, Options{TrustProxy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	psrv := httptest.NewServer(proxied)
+	defer psrv.Close()
+	spoof := newClient(t, psrv)
+	spoof.get("/login")
+	for i := range 60 {
+		spoof.post("/login", url.Values{"username": {"alice"}, "password": {"wrong"}}, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+	}
+	if resp := newClient(t, psrv).logIn("alice", "alice-password"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("alice after failures from spoofed addresses: %d, want 303", resp.StatusCode)
+	}
+	// A megabyte of username is not a megabyte of memory.
+	spoof.post("/login", url.Values{"username": {strings.Repeat("x", 900<<10)}, "password": {"wrong"}})
+	for k := range proxied.logins.keys {
+		if len(k) > 2*maxThrottleKey+8 {
+			t.Errorf("throttle key of %d bytes", len(k))
+		}
 	}
 }
 

@@ -36,25 +36,36 @@ type Server struct {
 	pages  *pages
 	assets *assets
 
-	// Failed log-ins allowed in LoginWindow: per username and address,
-	// per address, and per username from any address.
-	userThrottle  *throttle
-	ipThrottle    *throttle
-	anyIPThrottle *throttle
+	// logins slows down password guessing (see throttle.go and
+	// loginRules).
+	logins *throttle
 
 	builtinIDs map[string]bool // deck ids uploads may not take
 	uploads    *uploadGate
 }
 
-// Log-in throttling: after this many failures in the window, further
-// attempts for the same username (or from the same address) are refused
-// until the oldest failure leaves the window.
+// Log-in throttling: progressive delays, never a lock. A username from
+// one address has LoginFreeAttempts attempts; after them each attempt
+// waits a second after the last failure, doubling with each failure up to
+// LoginMaxDelay. An address (over all usernames, so that one address
+// cannot try a password on everyone) has LoginFreeAttemptsPerIP, with
+// delays capped at LoginMaxDelayPerIP, so the people behind one NAT are
+// slowed by at most that much when someone there guesses. Failures count
+// for LoginWindow. No limit covers a username from every address: made-up
+// or spoofed addresses could then lock its owner out.
 const (
-	LoginFailuresPerUser      = 5  // one username from one address
-	LoginFailuresPerIP        = 20 // one address, any usernames
-	LoginFailuresPerUserAnyIP = 50 // one username, any addresses
-	LoginWindow               = 15 * time.Minute
+	LoginFreeAttempts      = 5
+	LoginMaxDelay          = 15 * time.Minute
+	LoginFreeAttemptsPerIP = 20
+	LoginMaxDelayPerIP     = time.Minute
+	LoginWindow            = 15 * time.Minute
 )
+
+// loginRules are the throttle's rules for log-ins.
+var loginRules = map[string]throttleRule{
+	"user": {Free: LoginFreeAttempts, Base: time.Second, Max: LoginMaxDelay, Window: LoginWindow, Describe: "for this username"},
+	"ip":   {Free: LoginFreeAttemptsPerIP, Base: time.Second, Max: LoginMaxDelayPerIP, Window: LoginWindow, Describe: "from your address"},
+}
 
 // Options tune a Server.
 type Options struct {
@@ -76,10 +87,8 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, log: log, pages: ps, assets: as,
-		userThrottle:  newThrottle(LoginFailuresPerUser, LoginWindow, time.Now),
-		ipThrottle:    newThrottle(LoginFailuresPerIP, LoginWindow, time.Now),
-		anyIPThrottle: newThrottle(LoginFailuresPerUserAnyIP, LoginWindow, time.Now),
-		uploads:       newUploadGate()}
+		logins:  newThrottle(loginRules, time.Now),
+		uploads: newUploadGate()}
 	builtin, err := decks.Builtin()
 	if err != nil {
 		return nil, err

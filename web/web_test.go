@@ -209,28 +209,91 @@ func TestLocalPath(t *testing.T) {
 
 func TestThrottle(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	th := newThrottle(3, 10*time.Minute, func() time.Time { return now })
-	for i := 0; i < 3; i++ {
-		if blocked, _ := th.Blocked("k"); blocked {
-			t.Fatalf("blocked after %d failures", i)
+	rules := map[string]throttleRule{
+		"user": {Free: 3, Base: time.Second, Max: 8 * time.Second, Window: 10 * time.Minute},
+		"ip":   {Free: 5, Base: time.Second, Max: time.Minute, Window: 10 * time.Minute},
+	}
+	th := newThrottle(rules, func() time.Time { return now })
+	k := throttleKey{"user", "ann|1.2.3.4"}
+	fail := func() {
+		t.Helper()
+		r, at, _ := th.Reserve(k)
+		if r == nil {
+			t.Fatalf("refused until %v", at)
 		}
-		th.Fail("k")
-		now = now.Add(time.Minute)
+		r.Failed()
 	}
-	blocked, until := th.Blocked("k")
-	if !blocked || !until.Equal(time.Date(2026, 1, 1, 12, 10, 0, 0, time.UTC)) {
-		t.Errorf("after 3 failures: blocked %v until %v", blocked, until)
+	for range 3 {
+		fail()
 	}
-	if blocked, _ := th.Blocked("other"); blocked {
-		t.Error("another key is blocked")
+	// Beyond the free attempts: a delay after the last failure that
+	// doubles, up to the cap; never a lock.
+	for _, delay := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		if r, at, _ := th.Reserve(k); r != nil || !at.Equal(now.Add(delay)) {
+			t.Fatalf("reserved %v, may try at %v; want a wait of %v", r != nil, at, delay)
+		}
+		now = now.Add(delay)
+		r, _, _ := th.Reserve(k)
+		if r == nil {
+			t.Fatalf("still refused after waiting %v", delay)
+		}
+		r.Failed()
 	}
-	now = now.Add(8 * time.Minute) // the first failure leaves the window
-	if blocked, _ := th.Blocked("k"); blocked {
-		t.Error("still blocked after the window")
+	// A success forgets the user's failures.
+	now = now.Add(8 * time.Second)
+	r, _, _ := th.Reserve(k)
+	r.Succeeded("user")
+	if r, _, _ := th.Reserve(k); r == nil {
+		t.Error("refused after a success")
+	} else {
+		r.Released()
 	}
-	th.Fail("k")
-	th.Reset("k")
-	if blocked, _ := th.Blocked("k"); blocked {
-		t.Error("blocked after a reset")
+	// Failures leave the window.
+	for range 3 {
+		fail()
+	}
+	now = now.Add(10*time.Minute + time.Second)
+	if r, _, _ := th.Reserve(k); r == nil {
+		t.Error("refused after the window")
+	} else {
+		r.Released()
+	}
+}
+
+// TestThrottleReservesAtomically: attempts running count as failures, so
+// a burst gets only the free attempts, and a refusal by one key reserves
+// nothing on the others.
+func TestThrottleReservesAtomically(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	th := newThrottle(loginRules, func() time.Time { return now })
+	k := throttleKey{"user", "ann|1.2.3.4"}
+	var held []*reservation
+	for range LoginFreeAttempts {
+		r, _, _ := th.Reserve(k)
+		if r == nil {
+			t.Fatal("refused within the free attempts")
+		}
+		held = append(held, r)
+	}
+	if r, _, _ := th.Reserve(k); r != nil {
+		t.Fatal("a sixth attempt while five run")
+	}
+	ip := throttleKey{"ip", "5.6.7.8"}
+	other := throttleKey{"user", "bob|5.6.7.8"}
+	for range LoginFreeAttemptsPerIP {
+		r, _, _ := th.Reserve(ip)
+		r.Failed()
+	}
+	if r, _, _ := th.Reserve(other, ip); r != nil {
+		t.Fatal("the address should wait")
+	}
+	if a := th.keys[other.String()]; a != nil && a.pending != 0 {
+		t.Errorf("a refused reservation left %d pending on another key", a.pending)
+	}
+	for _, r := range held {
+		r.Released()
+	}
+	if r, _, _ := th.Reserve(k); r == nil {
+		t.Error("refused once the running attempts ended without failing")
 	}
 }
