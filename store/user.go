@@ -394,3 +394,21 @@ func (db *DB) Users(ctx context.Context, names ...string) ([]User, error) {
 	}
 	return us, nil
 }
+
+// ServerSecret returns the server's secret of this name (32 random
+// bytes, base64url), made on first use and kept in the database, so that
+// every process serving it signs with the same key.
+func (db *DB) ServerSecret(ctx context.Context, name string) (string, error) {
+	key := "secret:" + name
+	var v string
+	err := db.write(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, key, randomToken(32)); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &v, `SELECT value FROM server_settings WHERE name = ?`, key)
+	})
+	if err != nil {
+		return "", fmt.Errorf("server secret %s: %w", name, err)
+	}
+	return v, nil
+}

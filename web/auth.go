@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -35,27 +37,55 @@ func currentUser(c echo.Context) *store.User {
 
 // secure reports whether cookies should carry the Secure attribute: the
 // request came over TLS, directly or through a proxy that says so.
-func secure(c echo.Context) bool { return c.Scheme() == "https" }
+// secure reports whether the request came over HTTPS: on a TLS
+// connection, or, behind a proxy flashd trusts (--trust-proxy), with
+// X-Forwarded-Proto https. Without --trust-proxy that header is the
+// client's word and is ignored.
+func (s *Server) secure(c echo.Context) bool {
+	r := c.Request()
+	return r.TLS != nil || (s.trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// cookieName is the name of a cookie on this request: over HTTPS with the
+// __Host- prefix, which browsers accept only from the host itself, secure,
+// for the whole path, so no sibling subdomain can set or shadow it.
+func (s *Server) cookieName(c echo.Context, name string) string {
+	if s.secure(c) {
+		return "__Host-" + name
+	}
+	return name
+}
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Duration) {
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(c),
+		Name: s.cookieName(c, name), Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(c),
 	})
 }
 
+// cookie returns the value of the named cookie of this request, or "".
+func (s *Server) cookie(c echo.Context, name string) string {
+	ck, err := c.Cookie(s.cookieName(c, name))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // loadSession finds the user of the session cookie, if any, and the CSRF
-// token of the request: the session's own, or for visitors a random token
-// kept in a cookie (double submit).
+// token of the request: the session's own, or for visitors a token kept in
+// a cookie (double submit) and signed with the server's key, so only the
+// server can make one. Pages of a logged-in user are never cached.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			u, sess, err := s.db.SessionUser(c.Request().Context(), ck.Value)
+		if token := s.cookie(c, sessionCookie); token != "" {
+			u, sess, err := s.db.SessionUser(c.Request().Context(), token)
 			switch store.ErrorCode(err) {
 			case "":
 				c.Set(ctxUser, u)
-				c.Set(ctxSession, ck.Value)
+				c.Set(ctxSession, token)
 				c.Set(ctxCSRF, sess.CSRFToken)
+				c.Response().Header().Set("Cache-Control", "no-store")
 			case store.EUnauthorized, store.ENotFound:
 				s.setCookie(c, sessionCookie, "", -time.Second)
 			default:
@@ -63,11 +93,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if c.Get(ctxCSRF) == nil {
-			token := ""
-			if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
-				token = ck.Value
-			} else {
-				token = newToken()
+			token := s.cookie(c, csrfCookie)
+			if !s.validVisitorToken(token) {
+				token = s.newVisitorToken()
 				s.setCookie(c, csrfCookie, token, 24*time.Hour)
 			}
 			c.Set(ctxCSRF, token)
@@ -76,24 +104,50 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// newVisitorToken returns a random token and its signature.
+func (s *Server) newVisitorToken() string {
+	nonce := newToken()
+	return nonce + "." + s.signToken(nonce)
+}
+
+func (s *Server) signToken(nonce string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte("csrf-visitor\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// validVisitorToken reports whether token was made by newVisitorToken
+// with this server's key.
+func (s *Server) validVisitorToken(token string) bool {
+	nonce, sig, ok := strings.Cut(token, ".")
+	return ok && len(nonce) >= 32 && hmac.Equal([]byte(sig), []byte(s.signToken(nonce)))
+}
+
 // csrfToken returns the token forms of this request must carry.
 func csrfToken(c echo.Context) string {
 	t, _ := c.Get(ctxCSRF).(string)
 	return t
 }
 
-// checkCSRF rejects unsafe requests that do not carry the request's CSRF
-// token as form field "csrf" or header X-CSRF-Token, before any handler
+// checkCSRF rejects unsafe requests from another site (by the browser's
+// Sec-Fetch-Site or Origin header, as net/http's CrossOriginProtection
+// reads them) and those that do not carry the request's CSRF token as the
+// form field "csrf" of the body or the header X-CSRF-Token (never from
+// the URL, which leaks into logs and Referer headers), before any handler
 // runs.
-func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		switch c.Request().Method {
+		r := c.Request()
+		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		sent := c.Request().Header.Get("X-CSRF-Token")
+		if err := s.crossOrigin.Check(r); err != nil {
+			return store.Errorf(store.EForbidden, "This form came from another site: open flashd and try again.")
+		}
+		sent := r.Header.Get("X-CSRF-Token")
 		if sent == "" {
-			sent = c.FormValue("csrf")
+			sent = r.PostFormValue("csrf")
 		}
 		if !store.SameToken(sent, csrfToken(c)) {
 			return store.Errorf(store.EForbidden, "This form has expired or did not come from flashd: reload the page and try again.")

@@ -225,30 +225,67 @@ func TestLoginThrottleNoLockout(t *testing.T) {
 	}
 }
 
+// TestSessionCookie: cookies are HttpOnly and SameSite=Lax; over HTTPS
+// (a proxy flashd trusts saying so) they are Secure, carry the __Host-
+// prefix, and responses carry HSTS. Without --trust-proxy, a client's
+// X-Forwarded-Proto is ignored.
 func TestSessionCookie(t *testing.T) {
-	s, _ := newTestServer(t)
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	c := newClient(t, srv)
-	c.get("/signup")
-	for _, proto := range []string{"http", "https"} {
-		resp, _ := c.post("/signup", url.Values{"username": {"u" + proto}, "password": {"password-" + proto}}, "X-Forwarded-Proto", proto)
+	s, db := newTestServer(t)
+	proxied, err := New(db, s.log, Options{TrustProxy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, tt := range []struct {
+		name    string
+		h       http.Handler
+		https   bool
+		cookie  string
+		secured bool
+	}{
+		{"direct http", s, false, sessionCookie, false},
+		{"direct, client claims https", s, true, sessionCookie, false},
+		{"trusted proxy, https", proxied, true, "__Host-" + sessionCookie, true},
+	} {
+		i++
+		srv := httptest.NewServer(tt.h)
+		c := newClient(t, srv)
+		proto := "http"
+		if tt.https {
+			proto = "https"
+		}
+		first, _ := c.get("/signup", "X-Forwarded-Proto", proto)
+		// The browser would send a Secure cookie back over HTTPS; the
+		// test's jar, talking plain HTTP, does not, so it is sent here.
+		var header []string
+		for _, ck := range first.Cookies() {
+			if ck.Secure {
+				header = []string{"Cookie", ck.Name + "=" + ck.Value}
+			}
+		}
+		name := fmt.Sprintf("user%d", i)
+		resp, _ := c.post("/signup", url.Values{"username": {name}, "password": {"password-" + name}}, append([]string{"X-Forwarded-Proto", proto}, header...)...)
 		var session *http.Cookie
 		for _, ck := range resp.Cookies() {
-			if ck.Name == sessionCookie {
+			if ck.Name == tt.cookie {
 				session = ck
 			}
 		}
 		if session == nil {
-			t.Fatalf("%s: no session cookie (status %d)", proto, resp.StatusCode)
+			t.Fatalf("%s: no %s cookie (status %d): %v", tt.name, tt.cookie, resp.StatusCode, resp.Cookies())
 		}
-		if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != (proto == "https") {
-			t.Errorf("%s: cookie HttpOnly=%v SameSite=%v Secure=%v", proto, session.HttpOnly, session.SameSite, session.Secure)
+		if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != tt.secured || session.Path != "/" {
+			t.Errorf("%s: cookie HttpOnly=%v SameSite=%v Secure=%v Path=%q", tt.name, session.HttpOnly, session.SameSite, session.Secure, session.Path)
 		}
-		c.get("/settings") // the session's CSRF token
-		c.post("/admin/signup", url.Values{"open": {"1"}})
-		c.post("/logout", nil)
-		c.get("/signup")
+		if hsts := resp.Header.Get("Strict-Transport-Security"); (hsts != "") != tt.secured {
+			t.Errorf("%s: HSTS %q", tt.name, hsts)
+		}
+		if tt.name == "direct http" {
+			// Open sign-up for the next accounts.
+			c.get("/settings")
+			c.post("/admin/signup", url.Values{"open": {"1"}})
+		}
+		srv.Close()
 	}
 }
 

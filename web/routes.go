@@ -2,6 +2,7 @@ package web
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,7 +19,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(
 		middleware.Recover(),
 		s.logRequests,
-		securityHeaders,
+		s.securityHeaders,
 		middleware.BodyLimit("1M"), // MaxBodyBytes
 		// No request waits longer than this for the database: a busy
 		// server answers 503 rather than leaving people hanging.
@@ -29,7 +30,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/static/:name", s.handleStatic)
 
 	// Everything else knows its visitor and checks CSRF on unsafe methods.
-	web := e.Group("", s.loadSession, checkCSRF)
+	web := e.Group("", s.loadSession, s.checkCSRF)
 	web.GET("/login", s.handleLoginForm)
 	web.POST("/login", s.handleLogin)
 	web.GET("/signup", s.handleSignUpForm)
@@ -80,7 +81,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", c.Response().Status),
 			slog.Duration("took", time.Since(start)))
 		return nil
@@ -89,18 +90,34 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 
 // contentSecurityPolicy allows scripts and styles from this server only:
 // no inline script, so injected markup cannot run code.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+// contentSecurityPolicy allows images from flashd itself and data: URLs
+// only: a remote image in a deck would tell its host the address of every
+// member who studies the card.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// securityHeaders sets the headers every response carries, and HSTS over
+// HTTPS.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if s.secure(c) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Add("Vary", "HX-Request")
 		return next(c)
 	}
+}
+
+// loggedPath is a request path as the log may keep it: an invite code is
+// a secret that lets anyone join its group, so it is left out.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, "/join/") {
+		return "/join/…"
+	}
+	return path
 }

@@ -42,6 +42,10 @@ type Server struct {
 
 	builtinIDs map[string]bool // deck ids uploads may not take
 	uploads    *uploadGate
+
+	trustProxy  bool   // X-Forwarded-* headers come from a proxy we trust
+	csrfKey     []byte // signs visitors' CSRF tokens
+	crossOrigin *http.CrossOriginProtection
 }
 
 // Log-in throttling: progressive delays, never a lock. A username from
@@ -101,7 +105,14 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 	// The address log-ins are throttled by: the TCP peer, unless a
 	// trusted proxy in front says otherwise.
 	s.echo.IPExtractor = echo.ExtractIPDirect()
+	key, err := db.ServerSecret(context.Background(), "csrf")
+	if err != nil {
+		return nil, err
+	}
+	s.csrfKey = []byte(key)
+	s.crossOrigin = http.NewCrossOriginProtection()
 	if len(opts) > 0 && opts[0].TrustProxy {
+		s.trustProxy = true
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	return s, nil

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -295,5 +297,74 @@ func TestThrottleReservesAtomically(t *testing.T) {
 	}
 	if r, _, _ := th.Reserve(k); r == nil {
 		t.Error("refused once the running attempts ended without failing")
+	}
+}
+
+// TestCSRFHardening: the token is read from the body or the header only,
+// a cross-site request is refused even with the token, a visitor token
+// the server did not sign is replaced, and a logged-in page is not cached.
+func TestCSRFHardening(t *testing.T) {
+	srv, db, c := startServer(t)
+	_, body := c.get("/settings")
+	if !strings.Contains(body, "Settings") {
+		t.Fatal("no settings page")
+	}
+	form := url.Values{"retention": {"0.8"}, "new_per_day": {"5"}, "reviews_per_day": {"50"}, "max_interval": {"100"}, "time_zone": {"UTC"}}
+	// The token in the query string does not count.
+	resp, _ := c.do(http.MethodPost, "/settings?csrf="+url.QueryEscape(c.csrf), form)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("token in the query: %d, want 403", resp.StatusCode)
+	}
+	// Another site's form, token and all.
+	withToken := url.Values{"csrf": {c.csrf}}
+	for k, v := range form {
+		withToken[k] = v
+	}
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+		if resp, _ := c.do(http.MethodPost, "/settings", withToken, h...); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s: %d, want 403", h[0], h[1], resp.StatusCode)
+		}
+	}
+	if u, _ := db.UserByID(context.Background(), 1); u.Retention != 0.9 {
+		t.Fatalf("a refused form changed the settings: retention %v", u.Retention)
+	}
+	if resp, _ := c.do(http.MethodPost, "/settings", withToken, "Sec-Fetch-Site", "same-origin"); resp.StatusCode != http.StatusOK {
+		t.Errorf("same-origin form: %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/"); resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("logged-in page Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data:;") {
+		t.Errorf("CSP lets images come from elsewhere: %q", csp)
+	}
+
+	// A visitor's CSRF cookie the server did not make is not accepted.
+	v := newClient(t, srv)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(url.Values{"username": {"x"}, "password": {"y"}, "csrf": {strings.Repeat("a", 43)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: csrfCookie, Value: strings.Repeat("a", 43)})
+	resp2, err := v.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusForbidden {
+		t.Errorf("visitor token of the attacker's choosing: %d, want 403", resp2.StatusCode)
+	}
+}
+
+// TestInviteCodesNotLogged: the request log leaves invite codes out.
+func TestInviteCodesNotLogged(t *testing.T) {
+	_, db := newTestServer(t)
+	var buf bytes.Buffer
+	s, err := New(db, slog.New(slog.NewTextHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := "Zx9secretInviteCode123"
+	get(t, s, "/join/"+code)
+	get(t, s, "/decks")
+	if strings.Contains(buf.String(), code) || !strings.Contains(buf.String(), "path=/join/…") || !strings.Contains(buf.String(), "path=/decks") {
+		t.Errorf("request log:\n%s", buf.String())
 	}
 }

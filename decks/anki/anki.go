@@ -186,16 +186,10 @@ func optionLetter(i int) string {
 }
 
 // deckName is the Anki deck of a deck title: one level under "flashd".
-// "::" (Anki's deck separator) in the title is folded to ":", and tabs and
-// line breaks become spaces.
+// "::" (Anki's deck separator) in the title is folded to ":", and the
+// title is made plain text (plainText).
 func deckName(title string) string {
-	t := strings.Map(func(r rune) rune {
-		switch r {
-		case '\t', '\n', '\r', '\v', '\f':
-			return ' '
-		}
-		return r
-	}, title)
+	t := plainText(title)
 	for strings.Contains(t, "::") {
 		t = strings.ReplaceAll(t, "::", ":")
 	}
@@ -219,15 +213,15 @@ func noteTags(deckTags []string, c Card) []string {
 	return cleanTags(tags)
 }
 
-// cleanTags makes tags safe for Anki's space-separated tags column: white
-// space inside a tag becomes "_", surrounding white space and empty tags are
+// cleanTags makes tags safe for Anki's space-separated tags column: each
+// is made plain text (plainText), white space inside a tag becomes "_", surrounding white space and empty tags are
 // dropped, and so are repeats (Anki compares tags case-insensitively; the
 // first spelling wins).
 func cleanTags(tags []string) []string {
 	out := []string{}
 	seen := map[string]bool{}
 	for _, t := range tags {
-		t = strings.Join(strings.Fields(t), "_")
+		t = strings.Join(strings.Fields(plainText(t)), "_")
 		if t == "" || seen[strings.ToLower(t)] {
 			continue
 		}
@@ -235,4 +229,23 @@ func cleanTags(tags []string) []string {
 		out = append(out, t)
 	}
 	return out
+}
+
+// plainText makes a deck name or tag hold text only, as the fields hold
+// sanitised HTML only: no markup (Anki shows deck names and tags in its
+// HTML interface), so "<" and ">" are dropped; control characters become
+// spaces; and the Unicode bidirectional overrides, which can make a name
+// read as another, are dropped.
+func plainText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '<' || r == '>':
+			return -1
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+			return ' '
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f:
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -366,6 +366,9 @@ func TestDeckName(t *testing.T) {
 		{"  padded  ", "flashd::padded"},
 		{"", "flashd::Untitled"},
 		{"::", "flashd::Untitled"},
+		{"<img src=x onerror=alert(1)>Deck", "flashd::img src=x onerror=alert(1)Deck"},
+		{"evil\u202egnp.exe", "flashd::evilgnp.exe"},
+		{"bell\x07null\x00", "flashd::bell null"},
 	} {
 		if got := deckName(tc.in); got != tc.want {
 			t.Errorf("deckName(%q) = %q, want %q", tc.in, got, tc.want)
@@ -460,5 +463,14 @@ func TestBuiltinDeck(t *testing.T) {
 		if len(r) == 6 && r[1] == NoteTypeCloze && !strings.Contains(r[3], "{{c") {
 			t.Errorf("row %d: cloze note without cloze markup: %q", i+1, r[3])
 		}
+	}
+}
+
+// TestTagsPlainText: tags carry no markup, control or bidi characters.
+func TestTagsPlainText(t *testing.T) {
+	got := cleanTags([]string{"<b>bold</b>", "x\u202ey", "a\x00b", "<script>"})
+	want := []string{"bbold/b", "xy", "a_b", "script"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("cleanTags = %q, want %q", got, want)
 	}
 }
