@@ -31,7 +31,7 @@ const (
 
 // renderVersion is mixed into every deck hash so that a change to rendering
 // or sanitising makes the next import refresh cards whose source is the same.
-const renderVersion = "flashd-render-1"
+const renderVersion = "flashd-render-2"
 
 // Deck is one parsed deck file.
 type Deck struct {

@@ -107,3 +107,16 @@ func BenchmarkParsePathological(b *testing.B) {
 		})
 	}
 }
+
+// TestDeckIDsPrefixed: an id a card sets cannot collide with the page's
+// (the review pane is swapped by its id), and links to it still work.
+func TestDeckIDsPrefixed(t *testing.T) {
+	d, err := Parse("ids.md", []byte(limitsHead+"### Q\n<p id=\"review\">x</p>\n\n[back up](#review)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := d.Cards[0].BackHTML
+	if !strings.Contains(back, `id="d-review"`) || !strings.Contains(back, `href="#d-review"`) || strings.Contains(back, `id="review"`) {
+		t.Errorf("back HTML: %s", back)
+	}
+}

@@ -33,8 +33,14 @@ func newPolicy() *bluemonday.Policy {
 	return p
 }
 
-// sanitize cleans rendered HTML.
-func sanitize(s string) string { return policy.Sanitize(s) }
+// sanitize cleans rendered HTML. The id attributes a deck may set, and
+// the links to them, get a "d-" prefix, so that a card cannot take the id
+// of an element of the page around it (htmx swaps the review pane by its
+// id). The policy writes every attribute as name="value" and escapes
+// quotes in text, so the replacement only meets attributes.
+func sanitize(s string) string { return deckIDs.Replace(policy.Sanitize(s)) }
+
+var deckIDs = strings.NewReplacer(` id="`, ` id="d-`, ` href="#`, ` href="#d-`)
 
 // renderBlockRaw renders Markdown without sanitising; callers sanitise the
 // final HTML.

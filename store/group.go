@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -53,6 +55,9 @@ func (db *DB) CreateGroup(ctx context.Context, u *User, name string) (*Group, er
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" || len(name) > MaxGroupName {
 		return nil, Errorf(EInvalid, "A group name is 1 to %d characters.", MaxGroupName)
+	}
+	if err := checkDisplayName(name); err != nil {
+		return nil, err
 	}
 	var id int64
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
@@ -564,3 +569,22 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 }
 
 const dayMS = int64(24 * time.Hour / time.Millisecond)
+
+// checkDisplayName refuses a name others will see that is not valid
+// UTF-8 or holds control characters or the Unicode bidirectional controls
+// (overrides, embeddings, isolates, marks), which can make a name read as
+// another or reorder the text around it.
+func checkDisplayName(name string) error {
+	if !utf8.ValidString(name) {
+		return Errorf(EInvalid, "A group name must be valid UTF-8 text.")
+	}
+	for _, r := range name {
+		switch {
+		case unicode.IsControl(r):
+			return Errorf(EInvalid, "A group name cannot hold control characters.")
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return Errorf(EInvalid, "A group name cannot hold characters that change the direction of text (U+%04X).", r)
+		}
+	}
+	return nil
+}

@@ -376,3 +376,21 @@ func mustLog(t *testing.T, db *DB, username string) []logRow {
 	}
 	return rs
 }
+
+// TestGroupNames: names others will see are plain, well-formed text.
+func TestGroupNames(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, "owner", "owner-password", false, SignUpByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"admin\u202egnp.exe", "bad\xffutf8", "bell\x07", "iso\u2066late\u2069", ""} {
+		if _, err := db.CreateGroup(ctx, u, bad); ErrorCode(err) != EInvalid {
+			t.Errorf("CreateGroup(%q): %v, want EInvalid", bad, err)
+		}
+	}
+	if g, err := db.CreateGroup(ctx, u, "Ça va — 日本語 study"); err != nil || g.Name != "Ça va — 日本語 study" {
+		t.Errorf("a plain Unicode name: %v, %v", g, err)
+	}
+}

@@ -17,9 +17,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -88,12 +90,15 @@ func dsn(path string, readOnly bool) string {
 		// does (see checkpointer), so no rating waits for one.
 		q = append(q, "_pragma=wal_autocheckpoint(0)")
 	}
-	return "file:" + path + "?" + strings.Join(q, "&")
+	return fileURI(path) + "?" + strings.Join(q, "&")
 }
 
 // Open opens (creating if needed) the database at path and applies the
 // migrations it lacks.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	rw, err := sqlx.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -136,6 +141,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file, empty and readable by its
+// owner only, if it does not exist, so that SQLite (which gives its WAL
+// and shared-memory files the database file's mode) never makes any of
+// them readable by others.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // CheckpointEvery is how often the WAL is copied back into the database
@@ -254,11 +274,21 @@ func timeMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // Backup writes a consistent copy of the database to path (which must not
 // exist) with VACUUM INTO, while other connections and processes go on
 // reading and writing: the copy is the database as of the moment the
-// backup's read transaction began. It checks the copy's integrity.
+// backup's read transaction began. The copy is written to a new file of
+// mode 0600 beside path, its integrity checked, and then linked to path,
+// which fails if anything (a file, a symbolic link) is there: a backup
+// never writes through a link, and path is never a half-written copy.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err == nil {
+	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("backup %s: the file exists", path)
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".flashd-backup-*.db") // mode 0600
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	tmp.Close()
+	defer os.Remove(tmpName)
 	// A connection of its own: VACUUM INTO is refused on the read-only
 	// pool, and on the writer it would hold up every rating meanwhile.
 	src, err := sqlx.Open("sqlite", dsn(db.path, false))
@@ -266,22 +296,39 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 		return err
 	}
 	defer src.Close()
-	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
-	cp, err := sqlx.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	if err := checkFile(ctx, tmpName); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := os.Link(tmpName, path); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	return nil
+}
+
+// checkFile runs SQLite's integrity check on the database file at path.
+func checkFile(ctx context.Context, path string) error {
+	cp, err := sqlx.Open("sqlite", fileURI(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
 	var result string
 	if err := cp.GetContext(ctx, &result, `PRAGMA integrity_check`); err != nil {
-		return fmt.Errorf("check backup %s: %w", path, err)
+		return fmt.Errorf("integrity check: %w", err)
 	}
 	if result != "ok" {
-		return fmt.Errorf("backup %s failed its integrity check: %s", path, result)
+		return fmt.Errorf("the copy failed its integrity check: %s", result)
 	}
 	return nil
+}
+
+// fileURI is the SQLite URI of the file at path, with "?" and "#" in the
+// path escaped so they cannot start a query or fragment.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // IntegrityCheck runs SQLite's integrity check and returns its verdict

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -57,5 +58,62 @@ func TestMigrateTwice(t *testing.T) {
 			t.Errorf("open %d: %d migrations recorded, err %v", i, n, err)
 		}
 		db.Close()
+	}
+}
+
+// TestFilesPrivate: the database, its WAL and a backup are readable by
+// their owner only; a backup refuses a path that exists, also as a
+// symbolic link, and is checked where it was written, whatever its name.
+func TestFilesPrivate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flashd.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateUser(context.Background(), "ann", "ann-password", false, SignUpByAdmin); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", p, fi.Mode().Perm(), err)
+		}
+	}
+	odd := filepath.Join(dir, "back?up#1.db")
+	if err := db.Backup(context.Background(), odd); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(odd); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
+		t.Errorf("backup: %v, %v; want a 0600 file", fi, err)
+	}
+	if err := checkFile(context.Background(), odd); err != nil {
+		t.Errorf("the backup as written: %v", err)
+	}
+	// A symbolic link where the backup should go, pointing at a file
+	// the backup must not overwrite.
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(context.Background(), link); err == nil {
+		t.Error("backup through a symbolic link")
+	}
+	dangling := filepath.Join(dir, "dangling.db")
+	os.Symlink(filepath.Join(dir, "nowhere"), dangling)
+	if err := db.Backup(context.Background(), dangling); err == nil {
+		t.Error("backup through a dangling symbolic link")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("the link's target was overwritten: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nowhere")); err == nil {
+		t.Error("the dangling link's target was created")
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".flashd-backup-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
