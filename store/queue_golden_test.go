@@ -334,7 +334,7 @@ func (s *goldenSim) probe(day time.Time) {
 func goldenLearner(t *testing.T, db *DB, name, zone string, newPerDay, reviewsPerDay int) (*User, *time.Location) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := db.CreateUser(ctx, name, "password1", false, SignUpByAdmin)
+	u, err := db.CreateUser(ctx, name, name+"-secret", false, SignUpByAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func countersMatchRecount(t *testing.T, seed uint64) {
 	for slug, ns := range decksNow {
 		importDeck(t, db, counterDeck(slug, ns))
 	}
-	u, err := db.CreateUser(ctx, "counter", "password1", false, SignUpByAdmin)
+	u, err := db.CreateUser(ctx, "counter", "counter-secret", false, SignUpByAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,10 +49,10 @@ func reviewSetup(t *testing.T) (db *DB, alice, bob *User, clock *time.Time) {
 	importDeck(t, db, reviewDeck)
 	ctx := context.Background()
 	var err error
-	if alice, err = db.CreateUser(ctx, "alice", "password1", false, SignUpIfOpen); err != nil {
+	if alice, err = db.CreateUser(ctx, "alice", "alice-secret", false, SignUpIfOpen); err != nil {
 		t.Fatal(err)
 	}
-	if bob, err = db.CreateUser(ctx, "bob", "password2", false, SignUpByAdmin); err != nil {
+	if bob, err = db.CreateUser(ctx, "bob", "bob-secret-2", false, SignUpByAdmin); err != nil {
 		t.Fatal(err)
 	}
 	return db, alice, bob, clock

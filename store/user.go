@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -21,8 +22,18 @@ import (
 	"github.com/flashd/flashd/srs"
 )
 
-// SessionTTL is how long a session lasts after log-in.
-const SessionTTL = 30 * 24 * time.Hour
+// Session lifetimes: a session ends SessionTTL after log-in, or once it
+// has not been used for SessionIdle; a user has at most MaxSessions (a
+// log-in beyond them ends the least recently used).
+const (
+	SessionTTL  = 30 * 24 * time.Hour
+	SessionIdle = 7 * 24 * time.Hour
+	MaxSessions = 10
+)
+
+// sessionTouchEvery is how stale a session's last_seen may get before a
+// request writes it again: one write a minute at most, not one a request.
+const sessionTouchEvery = time.Minute
 
 // Password length limits. bcrypt reads at most 72 bytes.
 const (
@@ -47,6 +58,9 @@ type User struct {
 	// FSRSParams are the learner's FSRS-6 weights as srs.Params.String
 	// writes them; "" means the defaults.
 	FSRSParams string `db:"fsrs_params"`
+	// DisabledAt is when an administrator disabled the account (Unix
+	// ms), 0 while it is enabled.
+	DisabledAt int64 `db:"disabled_at"`
 }
 
 // Settings returns the user's scheduling settings. An unknown time zone
@@ -95,13 +109,15 @@ func location(name string) *time.Location {
 	return loc
 }
 
-const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at, fsrs_params`
+const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at, fsrs_params, disabled_at`
 
 // Session is a logged-in browser.
 type Session struct {
 	UserID    int64  `db:"user_id"`
 	CSRFToken string `db:"csrf_token"`
 	ExpiresAt int64  `db:"expires_at"`
+	LastSeen  int64  `db:"last_seen"`
+	tokenHash string
 }
 
 // checkCredentials validates a new username and password.
@@ -109,11 +125,37 @@ func checkCredentials(username, password string) error {
 	if !usernamePattern.MatchString(username) {
 		return Errorf(EInvalid, "A username is 2 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit.")
 	}
-	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+	return checkPassword(username, password)
+}
+
+// checkPassword applies the password rules (ASVS level 2): 8 to 72 bytes,
+// not the username, and not one of the common passwords attackers try
+// first.
+func checkPassword(username, password string) error {
+	switch {
+	case len(password) < MinPasswordLen || len(password) > MaxPasswordLen:
 		return Errorf(EInvalid, "A password is %d to %d bytes long.", MinPasswordLen, MaxPasswordLen)
+	case strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(username)):
+		return Errorf(EInvalid, "A password cannot be the username.")
+	case commonPasswords()[strings.ToLower(password)]:
+		return Errorf(EInvalid, "That password is one of the most common ones, which attackers try first: choose another.")
 	}
 	return nil
 }
+
+//go:embed common-passwords.txt
+var commonPasswordList string
+
+// commonPasswords is the set of common-passwords.txt, lower-cased.
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordList, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+})
 
 // SignUpPolicy says who may create an account through the sign-up page.
 type SignUpPolicy int
@@ -214,6 +256,9 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*Use
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return nil, Errorf(EUnauthorized, "Wrong username or password.")
 	}
+	if u.DisabledAt != 0 {
+		return nil, Errorf(EForbidden, "This account is disabled: ask the server's administrator.")
+	}
 	return &u, nil
 }
 
@@ -258,18 +303,33 @@ func hashToken(token string) string {
 }
 
 // CreateSession starts a session for a user and returns the token for its
-// cookie. Only a hash of the token is stored.
-func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
+// cookie. Only a hash of the token is stored. It ends the user's least
+// recently used sessions beyond MaxSessions. userAgent names the browser
+// in the session list.
+func (db *DB) CreateSession(ctx context.Context, userID int64, userAgent ...string) (string, error) {
 	token := randomToken(32)
 	now := db.now()
+	agent := ""
+	if len(userAgent) > 0 {
+		agent = userAgent[0]
+		if len(agent) > 200 {
+			agent = agent[:200]
+		}
+		agent = strings.ToValidUTF8(agent, "")
+	}
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
 		// Expired sessions are removed here, a few at a time, rather than
 		// by a background job.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at < ? LIMIT 100)`, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at < ? OR last_seen < ? LIMIT 100)`,
+			now, now-SessionIdle.Milliseconds()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			hashToken(token), userID, randomToken(32), now, now+SessionTTL.Milliseconds())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			hashToken(token), userID, randomToken(32), now, now+SessionTTL.Milliseconds(), now, agent); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash NOT IN
+			(SELECT token_hash FROM sessions WHERE user_id = ? ORDER BY last_seen DESC, created_at DESC LIMIT ?)`, userID, userID, MaxSessions)
 		return err
 	})
 	if err != nil {
@@ -279,12 +339,12 @@ func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 }
 
 // sessionUserSQL reads a session and its user in one probe.
-const sessionUserSQL = `SELECT s.user_id, s.csrf_token, s.expires_at, ` + userColumnsU + `
+const sessionUserSQL = `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen, ` + userColumnsU + `
 	FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
 
 // userColumnsU is userColumns qualified with the alias u.
 const userColumnsU = `u.id, u.username, u.password_hash, u.is_admin, u.time_zone, u.retention, u.max_interval,
-	u.new_per_day, u.reviews_per_day, u.created_at, u.fsrs_params`
+	u.new_per_day, u.reviews_per_day, u.created_at, u.fsrs_params, u.disabled_at`
 
 // SessionUser returns the user and session of a session token, or
 // EUnauthorized when the token is unknown or expired.
@@ -294,14 +354,25 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 	}
 	var s Session
 	var u User
-	err := db.rq.QueryRowxContext(stmtContext(ctx), sessionUserSQL, hashToken(token)).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt,
+	s.tokenHash = hashToken(token)
+	err := db.rq.QueryRowxContext(stmtContext(ctx), sessionUserSQL, s.tokenHash).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt, &s.LastSeen,
 		&u.ID, &u.Username, &u.PasswordHash, &u.Admin, &u.TimeZone, &u.Retention, &u.MaxInterval,
-		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt, &u.FSRSParams)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.ExpiresAt <= db.now()) {
+		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt, &u.FSRSParams, &u.DisabledAt)
+	now := db.now()
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (s.ExpiresAt <= now || s.LastSeen <= now-SessionIdle.Milliseconds() || u.DisabledAt != 0)) {
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("get session: %w", err)
+	}
+	if now-s.LastSeen >= sessionTouchEvery.Milliseconds() {
+		// A write once a minute at most keeps the idle timeout honest;
+		// a failure only makes the session look idler than it is.
+		_ = db.write(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, now, s.tokenHash)
+			return err
+		})
+		s.LastSeen = now
 	}
 	return &u, &s, nil
 }
@@ -411,4 +482,115 @@ func (db *DB) ServerSecret(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("server secret %s: %w", name, err)
 	}
 	return v, nil
+}
+
+// SessionInfo is one of a user's sessions, for the session list.
+type SessionInfo struct {
+	ID        string `db:"id"` // a handle: the start of the token's hash
+	CreatedAt int64  `db:"created_at"`
+	LastSeen  int64  `db:"last_seen"`
+	UserAgent string `db:"user_agent"`
+	Current   bool   `db:"-"`
+}
+
+// sessionHandle is how many hex digits of a token's hash name a session
+// in the session list (64 bits: enough to be unique among a user's).
+const sessionHandle = 16
+
+// Sessions lists the user's sessions, the most recently used first;
+// current (a session token, or "") marks the caller's own.
+func (db *DB) Sessions(ctx context.Context, u *User, current string) ([]SessionInfo, error) {
+	var ss []SessionInfo
+	err := db.ro.SelectContext(ctx, &ss, `SELECT substr(token_hash, 1, ?) AS id, created_at, last_seen, user_agent FROM sessions
+		WHERE user_id = ? AND expires_at > ? AND last_seen > ? ORDER BY last_seen DESC, created_at DESC`,
+		sessionHandle, u.ID, db.now(), db.now()-SessionIdle.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	mine := ""
+	if current != "" {
+		mine = hashToken(current)[:sessionHandle]
+	}
+	for i := range ss {
+		ss[i].Current = ss[i].ID == mine
+	}
+	return ss, nil
+}
+
+// RevokeSession ends one of the user's sessions by its handle
+// (ENotFound for any other).
+func (db *DB) RevokeSession(ctx context.Context, u *User, id string) error {
+	if len(id) != sessionHandle {
+		return Errorf(ENotFound, "Session not found.")
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND substr(token_hash, 1, ?) = ?`, u.ID, sessionHandle, strings.ToLower(id))
+		if err != nil {
+			return err
+		}
+		if rowsAffected(r) == 0 {
+			return Errorf(ENotFound, "Session not found.")
+		}
+		return nil
+	})
+}
+
+// ChangePassword sets the user's password after checking the current one
+// and the rules for the new one, and ends every other session of the
+// user (keep is the token of the session to keep, or "").
+func (db *DB) ChangePassword(ctx context.Context, u *User, current, next, keep string) error {
+	var hash string
+	if err := db.ro.GetContext(ctx, &hash, `SELECT password_hash FROM users WHERE id = ?`, u.ID); err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) != nil {
+		return Errorf(EUnauthorized, "The current password is wrong.")
+	}
+	if err := checkPassword(u.Username, next); err != nil {
+		return err
+	}
+	newHash, err := bcrypt.GenerateFromPassword([]byte(next), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	keepHash := ""
+	if keep != "" {
+		keepHash = hashToken(keep)
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, string(newHash), u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, u.ID, keepHash)
+		return err
+	})
+}
+
+// SetDisabled disables (ending every session) or enables an account; only
+// an administrator may, and not their own account. A nil actor is the
+// operator at the command line.
+func (db *DB) SetDisabled(ctx context.Context, actor *User, username string, disabled bool) error {
+	if actor != nil && !actor.Admin {
+		return Errorf(EForbidden, "Only an administrator can disable accounts.")
+	}
+	if actor != nil && strings.EqualFold(strings.TrimSpace(username), actor.Username) {
+		return Errorf(EInvalid, "You cannot disable your own account.")
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		at := int64(0)
+		if disabled {
+			at = db.now()
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE username_key = ?`, at, strings.ToLower(strings.TrimSpace(username)))
+		if err != nil {
+			return err
+		}
+		if rowsAffected(r) == 0 {
+			return Errorf(ENotFound, "No user named %q.", username)
+		}
+		if disabled {
+			_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username_key = ?)`, strings.ToLower(strings.TrimSpace(username)))
+		}
+		return err
+	})
 }

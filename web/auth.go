@@ -241,6 +241,11 @@ func (s *Server) handleLogin(c echo.Context) error {
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, "login", p)
 	}
+	if store.ErrorCode(err) == store.EForbidden { // a disabled account
+		res.Released()
+		p.Error = store.ErrorMessage(err)
+		return s.render(c, http.StatusForbidden, "login", p)
+	}
 	if err != nil {
 		res.Released()
 		return err
@@ -261,7 +266,7 @@ func capKey(s string) string {
 
 // startSession logs a user in and redirects to next.
 func (s *Server) startSession(c echo.Context, u *store.User, next string) error {
-	token, err := s.db.CreateSession(c.Request().Context(), u.ID)
+	token, err := s.db.CreateSession(c.Request().Context(), u.ID, c.Request().UserAgent())
 	if err != nil {
 		return err
 	}

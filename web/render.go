@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,6 +37,7 @@ func parsePages(as *assets) (*pages, error) {
 		"ranges":      func() []int { return []int{30, 90, 365} },
 		"interval":    formatInterval,
 		"phaseName":   func(p srs.Phase) string { return strings.ToLower(p.String()) },
+		"when":        func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04 UTC") },
 		"actionArgs": func(p *reviewPane, action, label, key string) any {
 			return struct {
 				Pane               *reviewPane

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,6 +33,14 @@ type settingsPage struct {
 	Error      string
 	Saved      string
 	Schedule   *schedulePane
+
+	// Account: the password form's outcome, the user's sessions, and for
+	// an admin every account.
+	PasswordError string
+	PasswordSaved string
+	Sessions      []store.SessionInfo
+	Accounts      []store.User
+	AccountError  string
 }
 
 // schedulePane shows which FSRS parameters schedule the learner, the
@@ -79,7 +89,18 @@ func (s *Server) settingsPage(c echo.Context) (*settingsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &settingsPage{layout: s.layout(c, "Settings"), Zones: commonZones, OpenSignUp: open, Schedule: sched,
+	token, _ := c.Get(ctxSession).(string)
+	sessions, err := s.db.Sessions(c.Request().Context(), u, token)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []store.User
+	if u.Admin {
+		if accounts, err = s.db.Users(c.Request().Context()); err != nil {
+			return nil, err
+		}
+	}
+	return &settingsPage{layout: s.layout(c, "Settings"), Zones: commonZones, OpenSignUp: open, Schedule: sched, Sessions: sessions, Accounts: accounts,
 		Form: settingsForm{Retention: u.Retention, NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay,
 			MaxInterval: u.MaxInterval, TimeZone: u.TimeZone}}, nil
 }
@@ -219,4 +240,70 @@ func (s *Server) handleOptimalRetention(c echo.Context) error {
 		return err
 	}
 	return s.redirect(c, "/settings#schedule")
+}
+
+// handleChangePassword changes the user's password, under the log-in
+// throttle (the current password is a password check like a log-in), and
+// ends the user's other sessions.
+func (s *Server) handleChangePassword(c echo.Context) error {
+	u := currentUser(c)
+	res, at, rule := s.logins.Reserve(throttleKey{"user", capKey(strings.ToLower(u.Username)) + "|" + capKey(c.RealIP())})
+	p, err := s.settingsPage(c)
+	if err != nil {
+		return err
+	}
+	if res == nil {
+		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
+		c.Response().Header().Set("Retry-After", fmtSeconds(wait))
+		p.PasswordError = "Too many wrong passwords " + rule.Describe + ". Try again in " + wait.String() + "."
+		return s.render(c, http.StatusTooManyRequests, "settings", p)
+	}
+	token, _ := c.Get(ctxSession).(string)
+	err = s.checkPassword(c, func(ctx context.Context) error {
+		return s.db.ChangePassword(ctx, u, c.Request().PostFormValue("current"), c.Request().PostFormValue("new"), token)
+	})
+	switch store.ErrorCode(err) {
+	case "":
+		res.Succeeded("user")
+		if p.Sessions, err = s.db.Sessions(c.Request().Context(), u, token); err != nil {
+			return err
+		}
+		p.PasswordSaved = "Password changed. Your other sessions have been logged out."
+		return s.render(c, http.StatusOK, "settings", p)
+	case store.EUnauthorized:
+		res.Failed()
+		p.PasswordError = store.ErrorMessage(err)
+		return s.render(c, http.StatusUnauthorized, "settings", p)
+	case store.EInvalid:
+		res.Released()
+		p.PasswordError = store.ErrorMessage(err)
+		return s.render(c, http.StatusBadRequest, "settings", p)
+	}
+	res.Released()
+	return err
+}
+
+// handleRevokeSession ends one of the user's sessions.
+func (s *Server) handleRevokeSession(c echo.Context) error {
+	if err := s.db.RevokeSession(c.Request().Context(), currentUser(c), c.Request().PostFormValue("session")); err != nil {
+		return err
+	}
+	return s.redirect(c, "/settings#sessions")
+}
+
+// handleDisableUser lets an admin disable or enable an account.
+func (s *Server) handleDisableUser(c echo.Context) error {
+	err := s.db.SetDisabled(c.Request().Context(), currentUser(c), c.Request().PostFormValue("username"), c.Request().PostFormValue("disabled") == "1")
+	if code := store.ErrorCode(err); code == store.EInvalid || code == store.ENotFound {
+		p, perr := s.settingsPage(c)
+		if perr != nil {
+			return perr
+		}
+		p.AccountError = store.ErrorMessage(err)
+		return s.render(c, http.StatusBadRequest, "settings", p)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, "/settings#accounts")
 }

@@ -7,6 +7,7 @@
 //	flashd lint     [--quality] [--strict] PATH...
 //	flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
 //	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
+//	flashd user disable|enable [--db FILE] NAME
 //	flashd backup   [--db FILE] OUT
 //	flashd optimize [--db FILE] [--user NAME]
 //
@@ -45,6 +46,7 @@ const usage = `usage:
   flashd lint     [--quality] [--strict] PATH...
   flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
   flashd user add [--db FILE] [--admin] NAME   (password on stdin)
+  flashd user disable|enable [--db FILE] NAME
   flashd backup   [--db FILE] OUT
   flashd optimize [--db FILE] [--user NAME]
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`

@@ -260,3 +260,21 @@ func TestOptimizeCommand(t *testing.T) {
 		t.Errorf("every learner: %q %v", out, err)
 	}
 }
+
+func TestUserDisable(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "flashd.db")
+	for _, name := range []string{"ann", "ben"} {
+		if err := run(context.Background(), []string{"user", "add", "--db", db, name}, noEnv, strings.NewReader(name+"-secret-pw\n"), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, _, err := runCmd(t, "user", "disable", "--db", db, "ben"); err != nil || out != "user ben disabled, sessions ended\n" {
+		t.Errorf("disable: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "user", "disable", "--db", db, "nobody"); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("disable an unknown user: %v", err)
+	}
+	if out, _, err := runCmd(t, "user", "enable", "--db", db, "ben"); err != nil || out != "user ben enabled\n" {
+		t.Errorf("enable: %q %v", out, err)
+	}
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAccountSelfService: in Settings a learner sees where they are
+// logged in and logs another browser out, changes their password (which
+// logs the other browsers out), and an admin disables an account.
+func TestAccountSelfService(t *testing.T) {
+	srv, db, admin := startServer(t)
+	admin.get("/settings")
+	admin.post("/admin/signup", url.Values{"open": {"1"}})
+	laptop := newClient(t, srv)
+	laptop.signUp("ann", "ann-secret-pw")
+	phone := newClient(t, srv)
+	if resp := phone.logIn("ann", "ann-secret-pw"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("phone log-in: %d", resp.StatusCode)
+	}
+	tablet := newClient(t, srv)
+	tablet.logIn("ann", "ann-secret-pw")
+
+	_, page := laptop.get("/settings")
+	if n := strings.Count(page, `name="session"`); n != 2 || !strings.Contains(page, "this browser") {
+		t.Fatalf("session list shows %d other sessions:\n%s", n, page)
+	}
+	// Log the tablet out from the laptop (the list is newest first: the
+	// tablet's is the first other one).
+	id := regexp.MustCompile(`name="session" value="([0-9a-f]+)"`).FindStringSubmatch(page)[1]
+	if resp, _ := laptop.post("/settings/sessions/revoke", url.Values{"session": {id}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if resp, _ := tablet.get("/settings"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the revoked tablet still gets in: %d", resp.StatusCode)
+	}
+	if resp, _ := phone.get("/settings"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the phone was logged out too: %d", resp.StatusCode)
+	}
+	// Another user's session handle is not found.
+	if resp, _ := admin.post("/settings/sessions/revoke", url.Values{"session": {id}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("revoking a handle that is not yours: %d", resp.StatusCode)
+	}
+
+	// Change the password.
+	laptop.get("/settings")
+	resp, body := laptop.post("/settings/password", url.Values{"current": {"wrong"}, "new": {"a-brand-new-one"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "current password is wrong") {
+		t.Errorf("wrong current password: %d", resp.StatusCode)
+	}
+	resp, body = laptop.post("/settings/password", url.Values{"current": {"ann-secret-pw"}, "new": {"qwerty123"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "most common") {
+		t.Errorf("a common password: %d", resp.StatusCode)
+	}
+	resp, body = laptop.post("/settings/password", url.Values{"current": {"ann-secret-pw"}, "new": {"a-brand-new-one"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Password changed") {
+		t.Fatalf("change: %d", resp.StatusCode)
+	}
+	if resp, _ := phone.get("/settings"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the phone is still logged in after the change: %d", resp.StatusCode)
+	}
+	if resp, _ := laptop.get("/settings"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the laptop, which changed it, was logged out: %d", resp.StatusCode)
+	}
+	if resp := newClient(t, srv).logIn("ann", "a-brand-new-one"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("log-in with the new password: %d", resp.StatusCode)
+	}
+
+	// The admin disables ann: her sessions end, her log-ins are refused.
+	admin.get("/settings")
+	if resp, _ := admin.post("/admin/users/disable", url.Values{"username": {"ann"}, "disabled": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d", resp.StatusCode)
+	}
+	if resp, _ := laptop.get("/settings"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a disabled user's session: %d", resp.StatusCode)
+	}
+	if resp := newClient(t, srv).logIn("ann", "a-brand-new-one"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a disabled user's log-in: %d", resp.StatusCode)
+	}
+	// A member cannot disable anyone.
+	u, _ := db.UserByID(context.Background(), 1)
+	member := newClient(t, srv)
+	member.signUp("ben", "ben-secret-pw")
+	member.get("/settings")
+	if resp, _ := member.post("/admin/users/disable", url.Values{"username": {u.Username}, "disabled": {"1"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a member disabling the admin: %d", resp.StatusCode)
+	}
+}
