@@ -87,6 +87,29 @@ type ImportOptions struct {
 	Builtin bool  // the deck ships with flashd
 	GroupID int64 // the deck belongs to this group
 	OwnerID int64 // the deck is this user's private deck
+	// ActorID is the user making the change, for the deck's history (0:
+	// the operator at the command line).
+	ActorID int64
+	// ConfirmRetire asks for a confirmation before an update retires
+	// more than half of the deck's cards: without ConfirmedHash equal to
+	// the deck's source hash, such an import writes nothing and fails
+	// with a *RetireError listing the cards it would retire.
+	ConfirmRetire bool
+	ConfirmedHash string
+}
+
+// RetireError is the answer to an import that would retire most of a
+// deck's cards before it is confirmed.
+type RetireError struct {
+	Deck   string
+	Hash   string   // the source hash to confirm with
+	Active int      // the deck's active cards before the import
+	Fronts []string // the fronts of the cards it would retire
+	Result ImportResult
+}
+
+func (e *RetireError) Error() string {
+	return fmt.Sprintf("This upload would retire %d of the %d cards of deck %s.", len(e.Fronts), e.Active, e.Deck)
 }
 
 // sameScope reports whether an existing deck belongs where opt imports.
@@ -123,6 +146,7 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 	// most once, and ratings never share its transaction.
 	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
+		action := "created"
 		var deck Deck
 		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, d.ID)
 		switch {
@@ -144,16 +168,32 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 			res.Skipped = true
 			return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
 		default:
+			action = "updated"
 			if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, builtin = ?, updated_at = ? WHERE id = ?`,
 				d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, now, deck.ID); err != nil {
 				return err
 			}
 		}
-		if err := importCards(ctx, tx, deck.ID, d, now, &res); err != nil {
+		var active int
+		if err := tx.GetContext(ctx, &active, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID); err != nil {
+			return err
+		}
+		retired, err := importCards(ctx, tx, deck.ID, d, now, &res)
+		if err != nil {
+			return err
+		}
+		if opt.ConfirmRetire && len(retired) >= 2 && 2*len(retired) > active && opt.ConfirmedHash != d.Hash {
+			return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired, Result: res}
+		}
+		if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, res, ""); err != nil {
 			return err
 		}
 		return recount(ctx, tx, deck.ID)
 	})
+	var re *RetireError
+	if errors.As(err, &re) {
+		return ImportResult{}, re
+	}
 	if ErrorCode(err) == EConflict {
 		return ImportResult{}, err
 	}
@@ -191,10 +231,10 @@ func recount(ctx context.Context, tx *sqlx.Tx, deckID int64) error {
 }
 
 // importCards applies the cards of d to the deck's stored cards.
-func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, now int64, res *ImportResult) error {
+func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, now int64, res *ImportResult) (retired []string, err error) {
 	var old []Card
 	if err := tx.SelectContext(ctx, &old, `SELECT `+cardColumns+` FROM cards WHERE deck_id = ? ORDER BY id`, deckID); err != nil {
-		return err
+		return nil, err
 	}
 	known := make([]decks.Known, len(old))
 	for i, c := range old {
@@ -207,14 +247,14 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 		front_src, back_src, front_html, back_html, cloze_html, options, content_hash, guid, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer insert.Close()
 	update, err := tx.PreparexContext(ctx, `UPDATE cards SET card_key = ?, note_key = ?, explicit_key = ?, position = ?, section = ?, kind = ?, type = ?,
 		front_src = ?, back_src = ?, front_html = ?, back_html = ?, cloze_html = ?, options = ?, content_hash = ?,
 		updated_at = ?, retired_at = NULL WHERE id = ?`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer update.Close()
 
@@ -225,7 +265,7 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 		if len(c.Options) > 0 {
 			b, err := json.Marshal(c.Options)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			opts = string(b)
 		}
@@ -234,7 +274,7 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 		if j < 0 {
 			if _, err := insert.ExecContext(ctx, deckID, c.Key, c.NoteKey, c.Explicit, c.Cloze, i, c.Section, c.Kind, c.Type,
 				c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, guid(d.ID, c.NoteKey, c.Type), now, now); err != nil {
-				return err
+				return nil, err
 			}
 			res.Added++
 			continue
@@ -261,7 +301,7 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 		}
 		if _, err := update.ExecContext(ctx, c.Key, c.NoteKey, c.Explicit, i, c.Section, c.Kind, c.Type,
 			c.Front, c.Back, c.FrontHTML, c.BackHTML, c.ClozeHTML, opts, hash, updatedAt, o.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for j, o := range old {
@@ -269,11 +309,12 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cards SET retired_at = ?, updated_at = ? WHERE id = ?`, now, now, o.ID); err != nil {
-			return err
+			return nil, err
 		}
 		res.Retired++
+		retired = append(retired, o.FrontSrc)
 	}
-	return nil
+	return retired, nil
 }
 
 // guid is a card's export id: a hash of the deck id, the note key the
@@ -353,4 +394,121 @@ func (db *DB) FirstCardID(ctx context.Context, slug string) (int64, error) {
 		return 0, fmt.Errorf("first card of %q: %w", slug, err)
 	}
 	return id, nil
+}
+
+// recordChange adds a line to a deck's history.
+func recordChange(ctx context.Context, tx *sqlx.Tx, deckID, actorID, at int64, action string, res ImportResult, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deck_changes (deck_id, user_id, at, action, added, updated, retired, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		deckID, nullable(actorID), at, action, res.Added, res.Updated, res.Retired, detail)
+	return err
+}
+
+// DeckChange is one line of a deck's history.
+type DeckChange struct {
+	At      int64  `db:"at"`
+	Who     string `db:"who"` // "" for the operator
+	Action  string `db:"action"`
+	Added   int    `db:"added"`
+	Updated int    `db:"updated"`
+	Retired int    `db:"retired"`
+	Detail  string `db:"detail"`
+}
+
+// DeckHistory returns the changes of a deck, newest first, for its owner
+// or its group's owner and maintainers (EForbidden for other users who
+// may see the deck, ENotFound for the rest).
+func (db *DB) DeckHistory(ctx context.Context, u *User, slug string) (*Deck, []DeckChange, error) {
+	d, err := db.DeckBySlug(ctx, u, slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := db.canManageDeck(ctx, db.ro, u, d); err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, Errorf(EForbidden, "Only the deck's owner, or its group's owner and maintainers, see its history.")
+	}
+	var cs []DeckChange
+	err = db.ro.SelectContext(ctx, &cs, `SELECT c.at, COALESCE(u.username, '') AS who, c.action, c.added, c.updated, c.retired, c.detail
+		FROM deck_changes c LEFT JOIN users u ON u.id = c.user_id WHERE c.deck_id = ? ORDER BY c.id DESC LIMIT 500`, d.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deck history: %w", err)
+	}
+	return d, cs, nil
+}
+
+// CanManageDeck reports whether u owns the private deck d, or owns or
+// maintains its group: who sees its history and may move it.
+func (db *DB) CanManageDeck(ctx context.Context, u *User, d *Deck) (bool, error) {
+	return db.canManageDeck(ctx, db.ro, u, d)
+}
+
+// canManageDeck is CanManageDeck on q.
+func (db *DB) canManageDeck(ctx context.Context, q sqlx.QueryerContext, u *User, d *Deck) (bool, error) {
+	switch {
+	case d.OwnerID != nil:
+		return *d.OwnerID == u.ID, nil
+	case d.GroupID != nil:
+		var role string
+		err := sqlx.GetContext(ctx, q, &role, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, *d.GroupID, u.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil && Role(role).CanUpload(), err
+	}
+	return false, nil
+}
+
+// MoveDeck moves a deck into another group: the deck's owner (a private
+// deck) or its group's owner may, into a group they own or maintain. The
+// old group's members keep reading and studying it, and the move is
+// recorded in the deck's history.
+func (db *DB) MoveDeck(ctx context.Context, u *User, slug string, toGroup int64) error {
+	d, err := db.DeckBySlug(ctx, u, slug)
+	if err != nil {
+		return err
+	}
+	target, err := db.Group(ctx, u, toGroup)
+	if err != nil {
+		return err
+	}
+	if !target.Role.CanUpload() {
+		return Errorf(EForbidden, "You can move a deck only into a group you own or maintain.")
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		var from string
+		switch {
+		case d.OwnerID != nil && *d.OwnerID == u.ID:
+			from = "your private decks"
+		case d.GroupID != nil && *d.GroupID == toGroup:
+			return Errorf(EInvalid, "The deck is in that group already.")
+		case d.GroupID != nil:
+			var role string
+			if err := tx.GetContext(ctx, &role, `SELECT role FROM group_members WHERE group_id = ? AND user_id = ?`, *d.GroupID, u.ID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if Role(role) != RoleOwner {
+				return Errorf(EForbidden, "Only the owner of the deck's group can move it.")
+			}
+			if err := tx.GetContext(ctx, &from, `SELECT name FROM groups WHERE id = ?`, *d.GroupID); err != nil {
+				return err
+			}
+			if err := keepReaders(ctx, tx, d.ID, *d.GroupID, db.now()); err != nil {
+				return err
+			}
+		default:
+			return Errorf(EForbidden, "Only the deck's owner can move it.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET group_id = ?, owner_id = NULL, updated_at = ? WHERE id = ?`, toGroup, db.now(), d.ID); err != nil {
+			return err
+		}
+		return recordChange(ctx, tx, d.ID, u.ID, db.now(), "moved", ImportResult{}, fmt.Sprintf("from %s to the group %s", from, target.Name))
+	})
+}
+
+// keepReaders lets every member of group keep reading and studying deck
+// after it leaves the group.
+func keepReaders(ctx context.Context, tx *sqlx.Tx, deckID, groupID, now int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deck_readers (user_id, deck_id, since) SELECT user_id, ?, ? FROM group_members WHERE group_id = ?
+		ON CONFLICT (user_id, deck_id) DO NOTHING`, deckID, now, groupID)
+	return err
 }

@@ -249,6 +249,25 @@ func (db *DB) LeaveGroup(ctx context.Context, u *User, groupID int64) error {
 // owner's private decks, so no card and no review history is lost.
 func (db *DB) DeleteGroup(ctx context.Context, u *User, groupID int64) error {
 	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "delete the group", func(tx *sqlx.Tx, g *Group) error {
+		// The decks become the owner's; the members keep them to study,
+		// with the history they have in them.
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM decks WHERE group_id = ?`, groupID); err != nil {
+			return err
+		}
+		now := db.now()
+		for _, id := range ids {
+			if err := keepReaders(ctx, tx, id, groupID, now); err != nil {
+				return err
+			}
+			if err := recordChange(ctx, tx, id, u.ID, now, "group-deleted", ImportResult{},
+				fmt.Sprintf("the group %s was deleted: now a private deck of %s, which its members keep studying", g.Name, u.Username)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM deck_readers WHERE user_id = ? AND deck_id IN (SELECT id FROM decks WHERE group_id = ?)`, u.ID, groupID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE decks SET owner_id = ?, group_id = NULL WHERE group_id = ?`, u.ID, groupID); err != nil {
 			return err
 		}

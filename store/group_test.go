@@ -126,7 +126,8 @@ func TestGroupVisibility(t *testing.T) {
 		t.Errorf("outsider pauses the group deck: %v", err)
 	}
 
-	// Deleting the group keeps its decks, as the owner's private decks.
+	// Deleting the group keeps its decks, as the owner's private decks
+	// that its former members keep studying.
 	if err := db.DeleteGroup(ctx, ann, g.ID); ErrorCode(err) != EForbidden {
 		t.Errorf("member deletes the group: %v", err)
 	}
@@ -136,8 +137,11 @@ func TestGroupVisibility(t *testing.T) {
 	if _, err := db.DeckBySlug(ctx, owner, "group-deck"); err != nil {
 		t.Errorf("owner lost the deck: %v", err)
 	}
-	if _, err := db.DeckBySlug(ctx, ann, "group-deck"); ErrorCode(err) != ENotFound {
-		t.Errorf("former member still sees the deck: %v", err)
+	if _, err := db.DeckBySlug(ctx, ann, "group-deck"); err != nil {
+		t.Errorf("a former member lost the deck: %v", err)
+	}
+	if _, err := db.DeckBySlug(ctx, outsider, "group-deck"); ErrorCode(err) != ENotFound {
+		t.Errorf("an outsider sees the deck: %v", err)
 	}
 }
 

@@ -110,10 +110,15 @@ const cardColumnsPrefixed = `c.id, c.deck_id, c.card_key, c.note_key, c.explicit
 // arguments are the user's id twice; visibleDeckIDs carries them.
 const visibleDeckIDsSQL = `(SELECT id FROM decks WHERE owner_id IS NULL AND group_id IS NULL
 	UNION ALL SELECT dg.id FROM group_members gm JOIN decks dg ON dg.group_id = gm.group_id AND dg.owner_id IS NULL WHERE gm.user_id = ?
-	UNION ALL SELECT id FROM decks WHERE owner_id = ?)`
+	UNION ALL SELECT id FROM decks WHERE owner_id = ?
+	UNION ALL SELECT dr.id FROM deck_readers r JOIN decks dr ON dr.id = r.deck_id WHERE r.user_id = ?
+		AND (dr.owner_id IS NULL OR dr.owner_id <> ?) AND (dr.owner_id IS NOT NULL OR dr.group_id IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM group_members gr WHERE gr.group_id = dr.group_id AND gr.user_id = ?))`
 
 // visibleDeckIDs is visibleDeckIDsSQL with its arguments.
-func visibleDeckIDs(userID int64) sqlPart { return sqlPart{visibleDeckIDsSQL, []any{userID, userID}} }
+func visibleDeckIDs(userID int64) sqlPart {
+	return sqlPart{visibleDeckIDsSQL, []any{userID, userID, userID, userID, userID}}
+}
 
 // studyDeck is one deck and kind the learner may see, with the learner's
 // progress through it.

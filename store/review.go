@@ -162,12 +162,14 @@ func activeVisibleCards(userID int64) sqlPart {
 
 // deckVisible is the condition that the deck with id column col is one
 // the user may see: public (built-in or imported by the operator), a deck
-// of one of the user's groups, or the user's own. It probes the deck and
+// of one of the user's groups, the user's own, or one that left a group
+// the user was in (deck_readers). It probes the deck and
 // the membership by their keys.
 func deckVisible(col string, userID int64) sqlPart {
 	return sqlPart{`EXISTS (SELECT 1 FROM decks vd WHERE vd.id = ` + col + ` AND (vd.owner_id = ? OR (vd.owner_id IS NULL AND
-		(vd.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members vm WHERE vm.group_id = vd.group_id AND vm.user_id = ?)))))`,
-		[]any{userID, userID}}
+		(vd.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members vm WHERE vm.group_id = vd.group_id AND vm.user_id = ?)))
+		OR EXISTS (SELECT 1 FROM deck_readers vr WHERE vr.user_id = ? AND vr.deck_id = vd.id)))`,
+		[]any{userID, userID, userID}}
 }
 
 // The statements a rating runs inside its write transaction; store.Open

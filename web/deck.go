@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,6 +76,10 @@ type deckPage struct {
 	Cards       []cardView
 	Counts      map[string]int // active cards by kind
 	Paused      bool           // the viewer paused the deck
+	// Manage: the viewer owns the deck or its group (or maintains it),
+	// sees its history, and may move it to one of MoveTo.
+	Manage bool
+	MoveTo []store.Group
 }
 
 // handleDeck shows one deck with every active card, rendered.
@@ -99,6 +104,20 @@ func (s *Server) handleDeck(c echo.Context) error {
 	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
 		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused}
+	if p.Manage, err = s.db.CanManageDeck(ctx, u, d); err != nil {
+		return err
+	}
+	if p.Manage {
+		gs, err := s.db.Groups(ctx, u)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if g.Role.CanUpload() && (d.GroupID == nil || *d.GroupID != g.ID) {
+				p.MoveTo = append(p.MoveTo, g)
+			}
+		}
+	}
 	now := s.db.Now()
 	for i := range cs {
 		v := newCardView(&cs[i])
@@ -112,4 +131,33 @@ func (s *Server) handleDeck(c echo.Context) error {
 		p.Counts[string(cs[i].Kind)]++
 	}
 	return s.render(c, http.StatusOK, "deck", p)
+}
+
+// deckHistoryPage lists who changed a deck, and how.
+type deckHistoryPage struct {
+	layout
+	Deck    *store.Deck
+	Changes []store.DeckChange
+}
+
+// handleDeckHistory shows a deck's history to its owner, or its group's
+// owner and maintainers.
+func (s *Server) handleDeckHistory(c echo.Context) error {
+	d, changes, err := s.db.DeckHistory(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "deckhistory", &deckHistoryPage{layout: s.layout(c, "History of "+d.Title), Deck: d, Changes: changes})
+}
+
+// handleMoveDeck moves a deck into another group.
+func (s *Server) handleMoveDeck(c echo.Context) error {
+	to, err := strconv.ParseInt(c.Request().PostFormValue("group"), 10, 64)
+	if err != nil {
+		return store.Errorf(store.EInvalid, "Choose the group to move the deck to.")
+	}
+	if err := s.db.MoveDeck(c.Request().Context(), currentUser(c), c.Param("id"), to); err != nil {
+		return err
+	}
+	return s.redirect(c, "/decks/"+c.Param("id")+"/history")
 }

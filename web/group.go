@@ -79,6 +79,9 @@ type uploadResult struct {
 	Error    string
 	Done     string // the import line
 	Markdown string // the pasted text, kept after an error
+	// Retire asks to confirm an upload that would retire most of the
+	// deck's cards; Markdown then holds the deck to send again.
+	Retire *store.RetireError
 }
 
 func parseGroupID(c echo.Context) (int64, error) {
@@ -263,7 +266,14 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 		res.Error = fmt.Sprintf("The deck id %q belongs to a built-in deck: choose another id in the front matter.", d.ID)
 		return res, http.StatusConflict, nil
 	}
+	opt.ActorID = user
+	opt.ConfirmRetire, opt.ConfirmedHash = true, c.Request().PostFormValue("confirm")
 	r, err := s.db.ImportDeck(ctx, d, opt)
+	var retire *store.RetireError
+	if errors.As(err, &retire) {
+		res.Retire, res.Markdown = retire, string(src)
+		return res, http.StatusConflict, nil
+	}
 	if store.ErrorCode(err) == store.EConflict {
 		res.Error = store.ErrorMessage(err)
 		return res, http.StatusConflict, nil

@@ -302,3 +302,63 @@ func TestUploadLimits(t *testing.T) {
 		t.Errorf("upload once free: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestDeckChangesFromTheBrowser: a maintainer's upload that would retire
+// most of the group's deck asks first and lists the cards; confirming it
+// goes through; the history names who did what, for managers only; and
+// the owner moves the deck to another group without its members losing it.
+func TestDeckChangesFromTheBrowser(t *testing.T) {
+	w := newGroupWorld(t)
+	w.maint.get(w.groupPath)
+	// team-deck has 2 cards; keep one of them: 1 of 2 is not "most".
+	four := "---\nid: team-deck\ntitle: Team deck\n---\n### Which role pulls images?\nThe task execution role.\n### Which role calls S3?\nThe task role.\n### Q3\nA3\n### Q4\nA4\n"
+	if resp, body := w.maint.post(w.groupPath+"/decks", url.Values{"markdown": {four}}); resp.StatusCode != 200 || !strings.Contains(body, "2 added") {
+		t.Fatalf("grow the deck: %d", resp.StatusCode)
+	}
+	one := "---\nid: team-deck\ntitle: Team deck\n---\n### Q3\nA3\n"
+	resp, body := w.maint.post(w.groupPath+"/decks", url.Values{"markdown": {one}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "would retire <strong>3 of the 4 cards</strong>") || !strings.Contains(body, "<li>Which role calls S3?</li>") {
+		t.Fatalf("an upload retiring 3 of 4: %d\n%s", resp.StatusCode, body)
+	}
+	hash := regexp.MustCompile(`name="confirm" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	if hash == nil {
+		t.Fatal("no confirm form")
+	}
+	if _, page := w.member.get("/decks/team-deck"); !strings.Contains(page, "Which role calls S3?") {
+		t.Fatal("the unconfirmed upload retired cards")
+	}
+	resp, body = w.maint.post(w.groupPath+"/decks", url.Values{"markdown": {one}, "confirm": {hash[1]}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "3 retired") {
+		t.Fatalf("confirmed: %d", resp.StatusCode)
+	}
+	_, hist := w.maint.get("/decks/team-deck/history")
+	if !strings.Contains(hist, "<td>maint</td>") || !strings.Contains(hist, "<td>owner</td>") || strings.Count(hist, "<tr><td>") != 3 {
+		t.Errorf("history:\n%s", hist)
+	}
+	if resp, _ := w.member.get("/decks/team-deck/history"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a member's view of the history: %d", resp.StatusCode)
+	}
+	if resp, _ := w.outsider.get("/decks/team-deck/history"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an outsider's view of the history: %d", resp.StatusCode)
+	}
+
+	// The owner moves the deck to a new group of theirs.
+	resp, _ = w.owner.post("/groups", url.Values{"name": {"Other"}})
+	other := strings.TrimPrefix(resp.Header.Get("Location"), "/groups/")
+	_, page := w.owner.get("/decks/team-deck")
+	if !strings.Contains(page, `<option value="`+other+`">Other</option>`) {
+		t.Fatalf("deck page offers no move to the new group:\n%s", page)
+	}
+	if resp, _ := w.member.post("/decks/team-deck/move", url.Values{"group": {other}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a member moving the deck into a group of someone else's: %d", resp.StatusCode)
+	}
+	if resp, _ := w.owner.post("/decks/team-deck/move", url.Values{"group": {other}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("move: %d", resp.StatusCode)
+	}
+	if resp, _ := w.member.get("/decks/team-deck"); resp.StatusCode != http.StatusOK {
+		t.Errorf("a member of the old group after the move: %d", resp.StatusCode)
+	}
+	if resp, _ := w.outsider.get("/decks/team-deck"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an outsider after the move: %d", resp.StatusCode)
+	}
+}

@@ -48,6 +48,8 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/decks/:id", s.handleDeck)
 	user.GET("/decks/:id/anki.csv", s.handleAnkiExport)
 	user.POST("/decks/:id/pause", s.handlePause)
+	user.GET("/decks/:id/history", s.handleDeckHistory)
+	user.POST("/decks/:id/move", s.handleMoveDeck)
 	user.GET("/review", s.handleReview)
 	user.POST("/review/undo", s.handleUndo)
 	user.POST("/review/:card", s.handleRate)
