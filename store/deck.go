@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -69,7 +70,8 @@ func (c *Card) Options() []decks.Option {
 
 // ImportResult counts what an import did to a deck.
 type ImportResult struct {
-	Deck      string // the deck's id (slug)
+	Deck      string // the deck's id
+	Slug      string // its address, /decks/{slug}
 	Added     int    // new cards, and retired cards that came back
 	Updated   int    // cards whose content changed
 	Retired   int    // cards that left the deck
@@ -142,18 +144,26 @@ const cardColumns = `id, deck_id, card_key, note_key, explicit_key, cloze, posit
 // is skipped without writing.
 func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) (ImportResult, error) {
 	res := ImportResult{Deck: d.ID}
+	slug := d.ID
+	switch {
+	case opt.OwnerID != 0:
+		slug = privateSlug(opt.OwnerID, d.ID)
+	case privateSlugPattern.MatchString(d.ID):
+		return res, Errorf(EInvalid, "Deck ids of the form u<number>-... are the addresses of private decks: choose another id in the front matter.")
+	}
+	res.Slug = slug
 	// An import may be long: it runs alone, so a rating waits for it at
 	// most once, and ratings never share its transaction.
 	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
 		action := "created"
 		var deck Deck
-		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, d.ID)
+		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, slug)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, builtin, group_id, owner_id, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				d.ID, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
+				slug, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
 			if err != nil {
 				return err
 			}
@@ -162,7 +172,8 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 			return err
 		case !opt.sameScope(&deck):
 			// Deck ids are unique on a server, so that /decks/{id} names one
-			// deck; another group's or user's deck keeps its id.
+			// deck; another group's deck keeps its id. (Private decks have
+			// addresses of their own, so none is ever in the way.)
 			return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
 		case deck.SourceHash == d.Hash:
 			res.Skipped = true
@@ -512,3 +523,10 @@ func keepReaders(ctx context.Context, tx *sqlx.Tx, deckID, groupID, now int64) e
 		ON CONFLICT (user_id, deck_id) DO NOTHING`, deckID, now, groupID)
 	return err
 }
+
+// privateSlug is the address of a user's private deck: the owner's own
+// namespace, so a private deck's id is never in anyone else's way.
+func privateSlug(ownerID int64, id string) string { return fmt.Sprintf("u%d-%s", ownerID, id) }
+
+// privateSlugPattern matches the addresses private decks have.
+var privateSlugPattern = regexp.MustCompile(`^u[0-9]+-`)

@@ -98,15 +98,21 @@ func TestGroupVisibility(t *testing.T) {
 		t.Errorf("outsider's queue holds %s", q.Card.FrontSrc)
 	}
 
-	// A private deck is its owner's alone, and its id is taken server-wide.
-	if _, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Mine\n---\n### P\nQ\n"), ImportOptions{OwnerID: ann.ID}); err != nil {
-		t.Fatal(err)
+	// A private deck is its owner's alone, at an address of the owner's
+	// own: another user's private deck with the same id is no conflict,
+	// so an upload never learns that someone's private deck exists.
+	res, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Mine\n---\n### P\nQ\n"), ImportOptions{OwnerID: ann.ID})
+	if err != nil || res.Slug != privateSlug(ann.ID, "mine") {
+		t.Fatalf("private import: %+v, %v", res, err)
 	}
-	if _, err := db.DeckBySlug(ctx, members[1], "mine"); ErrorCode(err) != ENotFound {
+	if _, err := db.DeckBySlug(ctx, members[1], res.Slug); ErrorCode(err) != ENotFound {
 		t.Errorf("another member sees ann's private deck: %v", err)
 	}
-	if _, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Theirs\n---\n### P\nQ\n"), ImportOptions{OwnerID: outsider.ID}); ErrorCode(err) != EConflict {
-		t.Errorf("a second deck with a taken id: %v", err)
+	if theirs, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Theirs\n---\n### P\nQ\n"), ImportOptions{OwnerID: outsider.ID}); err != nil || theirs.Slug == res.Slug {
+		t.Errorf("another user's private deck with the same id: %+v, %v", theirs, err)
+	}
+	if _, err := db.ImportDeck(ctx, parse(t, "---\nid: "+res.Slug+"\ntitle: Squat\n---\n### P\nQ\n"), ImportOptions{GroupID: g.ID}); ErrorCode(err) != EInvalid {
+		t.Errorf("a group deck taking a private deck's address: %v", err)
 	}
 	if _, err := db.ImportDeck(ctx, parse(t, "---\nid: group-deck\ntitle: X\n---\n### P\nQ\n"), ImportOptions{}); ErrorCode(err) != EConflict {
 		t.Errorf("a public deck over a group's id: %v", err)

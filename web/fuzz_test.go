@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -118,7 +119,12 @@ func TestSQLLookingInput(t *testing.T) {
 	if _, body := w.owner.get("/groups"); !strings.Contains(body, "x&#39;); DROP TABLE users; --") {
 		t.Errorf("the group named with SQL is not listed by its name")
 	}
-	if _, body := w.member.get("/decks/sql-notes"); !strings.Contains(body, "&#39; OR &#39;1&#39;=&#39;1") {
+	_, decksPage := w.member.get("/decks")
+	slug := regexp.MustCompile(`/decks/(u[0-9]+-sql-notes)"`).FindStringSubmatch(decksPage)
+	if slug == nil {
+		t.Fatalf("the member's private deck is not listed:\n%s", decksPage)
+	}
+	if _, body := w.member.get("/decks/" + slug[1]); !strings.Contains(body, "&#39; OR &#39;1&#39;=&#39;1") {
 		t.Errorf("the deck with SQL-looking text does not show it as text")
 	}
 	// Every account is still there and logs in.
