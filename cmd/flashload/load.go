@@ -515,6 +515,13 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 		go func() {
 			defer wg.Done()
 			defer l.clicks.Wait() // a double click still in flight is part of the run
+			if cfg.think > 0 {
+				// Learners with a think time arrive spread over one think
+				// time, as people do, not all in the same instant.
+				if !pause(ctx, time.Duration(l.rng.Float64()*float64(cfg.think))) {
+					return
+				}
+			}
 			for ctx.Err() == nil {
 				if cfg.reviews > 0 && budget.Add(-1) < 0 {
 					return
