@@ -450,7 +450,10 @@ func percentile(ds []time.Duration, p int) float64 {
 
 // pause waits d, or until ctx is done, and reports whether d passed. A
 // variable so that tests can watch the learners think.
-var pause = func(ctx context.Context, d time.Duration) bool {
+var pause = wait
+
+// wait sleeps for d, or until ctx is done (then it returns false).
+func wait(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -518,7 +521,7 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 			if cfg.think > 0 {
 				// Learners with a think time arrive spread over one think
 				// time, as people do, not all in the same instant.
-				if !pause(ctx, time.Duration(l.rng.Float64()*float64(cfg.think))) {
+				if !wait(ctx, time.Duration(l.rng.Float64()*float64(cfg.think))) {
 					return
 				}
 			}
