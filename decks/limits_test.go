@@ -120,3 +120,25 @@ func TestDeckIDsPrefixed(t *testing.T) {
 		t.Errorf("back HTML: %s", back)
 	}
 }
+
+// TestClozeForAnki: a deletion's braces never close Anki's cloze early,
+// and Anki's several-cards deletion is refused with its line.
+func TestClozeForAnki(t *testing.T) {
+	d, err := Parse("c.md", []byte(limitsHead+"### Go maps\nAn empty map is {{c1::map[string]int{} }} and {{c2::a}}b}}c::x{}}}.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cz := d.Cards[0].ClozeHTML
+	// Anki's rule: a deletion ends at the first "}}" after "{{cN::".
+	for _, want := range []string{"{{c1::map[string]int{} }}", "{{c2::a}}"} {
+		i := strings.Index(cz, want[:6])
+		end := strings.Index(cz[i:], "}}")
+		if got := cz[i : i+end+2]; got != want {
+			t.Errorf("Anki reads the deletion as %q, want %q (cloze HTML %s)", got, want, cz)
+		}
+	}
+	_, err = Parse("c.md", []byte(limitsHead+"### Q\nfine\n{{c1,2::both}}\n"))
+	if err == nil || !strings.Contains(err.Error(), "c.md:7: cloze \"{{c1,2::\": a deletion on several cards is not supported") {
+		t.Errorf("several-cards deletion: %v", err)
+	}
+}

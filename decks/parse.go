@@ -572,7 +572,9 @@ var (
 	clozeOpen = regexp.MustCompile(`\{\{c(\d*)::`)
 	// clozeIntent is what makes a card a cloze card: "{{c1::", but also a
 	// near miss such as "{{c1:" that must be reported rather than shown.
-	clozeIntent = regexp.MustCompile(`\{\{c\d*:`)
+	clozeIntent = regexp.MustCompile(`\{\{c[\d,]*:`)
+	// clozeMulti is Anki's deletion shown on several cards ({{c1,2::x}}).
+	clozeMulti = regexp.MustCompile(`\{\{c\d+(?:,\d+)+::`)
 )
 
 // cloze reads a cloze note and returns one card per cloze number.
@@ -581,6 +583,10 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 	lineAt := func(off int) int { return first + strings.Count(src[:off], "\n") }
 	var spans []clozeSpan
 	bad := false
+	if m := clozeMulti.FindStringIndex(src); m != nil {
+		p.errorf(lineAt(m[0]), "cloze %q: a deletion on several cards is not supported: write one deletion per card number", src[m[0]:m[1]])
+		return nil
+	}
 	pos := 0
 	for {
 		loc := clozeOpen.FindStringSubmatchIndex(src[pos:])
@@ -716,15 +722,29 @@ func (p *parser) cloze(c Card, body []string, first int) []Card {
 			return `<span class="cloze">` + s.html + `</span>`
 		})
 		cc.ClozeHTML = fill(func(s clozeSpan) string {
-			out := fmt.Sprintf("{{c%d::%s", s.num, s.html)
+			out := fmt.Sprintf("{{c%d::%s", s.num, ankiClozePart(s.html))
 			if s.hint != "" {
-				out += "::" + escape(s.hint)
+				out += "::" + ankiClozePart(escape(s.hint))
 			}
 			return out + "}}"
 		})
 		cards = append(cards, cc)
 	}
 	return cards
+}
+
+// ankiClozePart keeps a deletion's text from closing Anki's cloze early:
+// Anki ends a deletion at the first "}}", so braces that would meet (inside
+// the text, or a "}" at its end against the closing "}}") are kept apart
+// by a space, as Anki's manual suggests.
+func ankiClozePart(s string) string {
+	for strings.Contains(s, "}}") {
+		s = strings.ReplaceAll(s, "}}", "} }")
+	}
+	if strings.HasSuffix(s, "}") {
+		s += " "
+	}
+	return s
 }
 
 func placeholder(i int) string { return fmt.Sprintf("zqxclozeholder%dzqx", i) }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/decks/anki"
 	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
@@ -80,6 +81,9 @@ type deckPage struct {
 	// sees its history, and may move it to one of MoveTo.
 	Manage bool
 	MoveTo []store.Group
+	// MediaWarnings say what of the deck's images an Anki CSV cannot
+	// carry.
+	MediaWarnings []string
 }
 
 // handleDeck shows one deck with every active card, rendered.
@@ -104,6 +108,11 @@ func (s *Server) handleDeck(c echo.Context) error {
 	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
 		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused}
+	ad, err := s.db.AnkiDeck(ctx, d)
+	if err != nil {
+		return err
+	}
+	p.MediaWarnings = anki.MediaWarnings(ad)
 	if p.Manage, err = s.db.CanManageDeck(ctx, u, d); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,28 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/flashd/flashd/decks/anki"
-	"github.com/flashd/flashd/store"
 )
-
-// AnkiExport writes a deck's active cards (retired ones are left out) as
-// an Anki text-import file. It reports whether the deck references
-// images, which the file cannot carry.
-func AnkiExport(ctx context.Context, db *store.DB, d *store.Deck, buf *bytes.Buffer) (hasMedia bool, err error) {
-	cs, err := db.Cards(ctx, d.ID)
-	if err != nil {
-		return false, err
-	}
-	deck := anki.Deck{Title: d.Title, Tags: strings.Fields(d.Tags)}
-	for i := range cs {
-		c := &cs[i]
-		deck.Cards = append(deck.Cards, anki.Card{GUID: c.GUID, NoteKey: c.NoteKey, Cloze: c.Cloze, Type: c.Type, Kind: c.Kind,
-			Section: c.Section, FrontHTML: c.FrontHTML, BackHTML: c.BackHTML, ClozeHTML: c.ClozeHTML, Options: c.Options()})
-	}
-	if err := anki.Write(buf, deck); err != nil {
-		return false, err
-	}
-	return anki.HasMedia(deck), nil
-}
 
 // fileName makes a deck title safe as a download's file name.
 func fileName(title string) string {
@@ -90,8 +68,12 @@ func (s *Server) handleAnkiExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	deck, err := s.db.AnkiDeck(ctx, d)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if _, err := AnkiExport(ctx, s.db, d, &buf); err != nil {
+	if err := anki.Write(&buf, deck); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -37,7 +37,7 @@ func TestAnkiExportBuiltin(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="AWS DVA-C02 1.6 Containers - ECS, ECR, Fargate.csv"; filename*=UTF-8''AWS`) {
 		t.Errorf("Content-Disposition %q, want an attachment with a readable name", cd)
 	}
-	if !strings.HasPrefix(body, "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n") {
+	if !strings.HasPrefix(body, "#separator:tab\n#html:true\n#if matches:update current\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n") {
 		t.Errorf("header block:\n%.200s", body)
 	}
 	f, err := anki.Read(body)

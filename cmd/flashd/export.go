@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/flashd/flashd/web"
+	"github.com/flashd/flashd/decks/anki"
 )
 
 // runExport writes a deck as an Anki CSV to stdout or to -o FILE.
@@ -36,13 +36,16 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	media, err := web.AnkiExport(ctx, db, d, &buf)
+	deck, err := db.AnkiDeck(ctx, d)
 	if err != nil {
 		return err
 	}
-	if media {
-		fmt.Fprintf(stderr, "warning: deck %s references images; an Anki CSV carries no media: copy the image files into Anki's collection.media folder\n", d.Slug)
+	var buf bytes.Buffer
+	if err := anki.Write(&buf, deck); err != nil {
+		return err
+	}
+	for _, w := range anki.MediaWarnings(deck) {
+		fmt.Fprintf(stderr, "warning: deck %s: %s\n", d.Slug, w)
 	}
 	if *out == "" {
 		_, err = stdout.Write(buf.Bytes())

@@ -217,7 +217,7 @@ func TestExportCommand(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "#separator:tab\n") || strings.Count(out, "\tBasic\t") != 3 {
 		t.Errorf("export to stdout: err %v\n%s", err, out)
 	}
-	if !strings.Contains(errOut, "warning: deck good references images") {
+	if !strings.Contains(errOut, "warning: deck good: image https://example.com/d.png is on another site") {
 		t.Errorf("no media warning: %q", errOut)
 	}
 	file := filepath.Join(dir, "good.csv")

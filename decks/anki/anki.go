@@ -6,6 +6,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/flashd/flashd/decks"
 )
@@ -59,6 +62,9 @@ const (
 // numbers match the order in which Write puts a Note's values.
 const header = "#separator:tab\n" +
 	"#html:true\n" +
+	// A re-import updates the notes it finds by GUID, whatever duplicate
+	// option the user once chose in Anki's import dialog.
+	"#if matches:update current\n" +
 	"#guid column:1\n" +
 	"#notetype column:2\n" +
 	"#deck column:3\n" +
@@ -130,6 +136,50 @@ func Write(w io.Writer, d Deck) error {
 	return bw.Flush()
 }
 
+// imgSrcValue finds the src of each <img> tag.
+var imgSrcValue = regexp.MustCompile(`(?i)<img\b[^>]*\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+
+// MediaWarnings says, once per image the deck's fields reference, what
+// an Anki user must know: a text-import file carries no media, and Anki
+// looks an image up in its flat collection.media folder by its name as
+// written, so an image in a folder or with a percent-encoded name will not
+// show even once copied there. Images inside the deck (data: URLs) need
+// nothing.
+func MediaWarnings(d Deck) []string {
+	var out []string
+	seen := map[string]bool{}
+	check := func(html string) {
+		for _, m := range imgSrcValue.FindAllStringSubmatch(html, -1) {
+			src := m[1] + m[2] + m[3]
+			src = strings.ReplaceAll(src, "&amp;", "&")
+			if seen[src] || strings.HasPrefix(strings.ToLower(src), "data:") {
+				continue
+			}
+			seen[src] = true
+			lower := strings.ToLower(src)
+			switch {
+			case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") || strings.HasPrefix(src, "//"):
+				out = append(out, fmt.Sprintf("image %s is on another site: Anki shows it only while online", src))
+			case strings.ContainsAny(src, "/\\"):
+				out = append(out, fmt.Sprintf("image %s is in a folder: Anki's media folder is flat, so it will not show (rename it without the folder)", src))
+			case strings.Contains(src, "%"):
+				out = append(out, fmt.Sprintf("image %s has a percent-encoded name: Anki looks the file up by the name as written, so it will not show", src))
+			default:
+				out = append(out, fmt.Sprintf("image %s: copy the file into Anki's collection.media folder (a CSV carries no media)", src))
+			}
+		}
+	}
+	for _, c := range d.Cards {
+		check(c.FrontHTML)
+		check(c.BackHTML)
+		check(c.ClozeHTML)
+		for _, o := range c.Options {
+			check(o.HTML)
+		}
+	}
+	return out
+}
+
 // imgSrc matches an <img> tag with a src attribute.
 var imgSrc = regexp.MustCompile(`(?i)<img\b[^>]*\ssrc\s*=`)
 
@@ -186,20 +236,40 @@ func optionLetter(i int) string {
 }
 
 // deckName is the Anki deck of a deck title: one level under "flashd".
-// "::" (Anki's deck separator) in the title is folded to ":", and the
-// title is made plain text (plainText).
+// "::" (Anki's deck separator) in the title is folded to ":", the title is
+// made plain text (plainText), and the name is written the way Anki
+// normalises a deck name (rslib/src/decks/name.rs): each "::" part in
+// Unicode NFC, without ASCII control characters or '"', with white space
+// and ':' trimmed, "blank" for an empty part. Anki's importer looks a
+// row's deck up by the cell as written and creates one under the
+// normalised name on a miss, so any other spelling would make a new deck
+// per row, and more at each re-import.
 func deckName(title string) string {
 	t := plainText(title)
 	for strings.Contains(t, "::") {
 		t = strings.ReplaceAll(t, "::", ":")
 	}
-	// Anki trims the components of a deck name; do the same so that the
-	// name in the file is the name Anki shows.
-	t = strings.TrimSpace(t)
-	if t == "" || t == ":" {
+	t = normalizedDeckPart(t)
+	if t == "blank" {
 		t = "Untitled"
 	}
 	return "flashd::" + t
+}
+
+// normalizedDeckPart is one "::" part of a deck name as Anki normalises
+// it.
+func normalizedDeckPart(p string) string {
+	p = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' {
+			return -1
+		}
+		return r
+	}, norm.NFC.String(p))
+	p = strings.TrimFunc(p, func(r rune) bool { return unicode.IsSpace(r) || r == ':' })
+	if p == "" {
+		return "blank"
+	}
+	return p
 }
 
 // noteTags is the tags of a card's note: the deck's tags, the card kind
@@ -222,6 +292,14 @@ func cleanTags(tags []string) []string {
 	seen := map[string]bool{}
 	for _, t := range tags {
 		t = strings.Join(strings.Fields(plainText(t)), "_")
+		// Anki turns an empty "::" part into "blank": drop them instead.
+		var parts []string
+		for _, part := range strings.Split(t, "::") {
+			if part != "" {
+				parts = append(parts, part)
+			}
+		}
+		t = strings.Join(parts, "::")
 		if t == "" || seen[strings.ToLower(t)] {
 			continue
 		}

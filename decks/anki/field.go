@@ -63,6 +63,9 @@ func tagEnd(s string) int {
 // insignificant and dropped, and any other "\n" becomes <br>. A line break
 // inside a tag (between attributes) becomes a space.
 func fieldHTML(s string) string {
+	// "[sound:x]" in a field makes Anki play (and look up) a sound file:
+	// flashd's text never means that.
+	s = strings.ReplaceAll(s, "[sound:", "&#91;sound:")
 	s = strings.ReplaceAll(s, "\r", "")
 	if !strings.Contains(s, "\n") {
 		return s

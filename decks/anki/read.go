@@ -28,6 +28,7 @@ var headerKeys = map[string]bool{
 	"separator": true, "html": true, "tags": true, "columns": true,
 	"notetype": true, "deck": true, "notetype column": true,
 	"deck column": true, "tags column": true, "guid column": true,
+	"if matches": true, "match scope": true,
 }
 
 // FileHeader is one "#key:value" header line.
