@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -51,26 +50,12 @@ func (db *DB) ImportHistory(ctx context.Context, u *User, log []srs.Logged) (int
 			st := t.state
 			for _, l := range cl {
 				at := l.At.Truncate(time.Millisecond)
-				next, err := sched.Next(st.SRS(), at, l.Rating)
-				if err != nil {
-					return err
-				}
 				before := st
-				st.setSRS(next)
-				if st.Leech() {
-					st.Flagged = true
+				if st, err = rated(sched, before, at, l.Rating); err != nil {
+					return err
 				}
 				st.Version++
-				prev, _ := json.Marshal(before)
-				ms := at.UnixMilli()
-				if _, err := tx.ExecContext(ctx, insertReviewSQL,
-					u.ID, id, before.Version, int(l.Rating), ms, before.Phase, before.ScheduledDays, st.Phase, st.Due,
-					st.Stability, st.Difficulty, st.Due-ms, string(prev),
-					set.Retention, set.MaxIntervalDays, u.TimeZone, set.Params.String(), 0); err != nil {
-					return err
-				}
-				newDone, reviewDone := dayCounts(before.Phase)
-				if _, err := tx.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(at), newDone, reviewDone); err != nil {
+				if _, err := logRating(ctx, tx, u, set, id, before, st, l.Rating, at, 0); err != nil {
 					return err
 				}
 			}

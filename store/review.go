@@ -323,31 +323,17 @@ func (db *DB) RateAnswered(ctx context.Context, u *User, cardID int64, token str
 			return ErrStale
 		}
 		now := db.Now().Truncate(time.Millisecond)
-		next, err := sched.Next(before.SRS(), now, r)
+		after, err := rated(sched, before, now, r)
 		if err != nil {
 			return err
-		}
-		after := before
-		after.setSRS(next)
-		if after.Leech() {
-			// Leeches are flagged so they can be found and rewritten.
-			after.Flagged = true
 		}
 		nowMS := now.UnixMilli()
 		if err := saveState(ctx, q, u.ID, cardID, after, nowMS); err != nil {
 			return err
 		}
 		after.Version++
-		prev, _ := json.Marshal(before)
-		var id int64
-		if err := q.QueryRowxContext(ctx, insertReviewSQL,
-			u.ID, cardID, before.Version, int(r), nowMS, before.Phase, before.ScheduledDays, after.Phase, after.Due,
-			after.Stability, after.Difficulty, after.Due-nowMS, string(prev),
-			set.Retention, set.MaxIntervalDays, u.TimeZone, set.Params.String(), answer.Milliseconds()).Scan(&id); err != nil {
-			return err
-		}
-		wasNew, wasReview := dayCounts(before.Phase)
-		if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview); err != nil {
+		id, err := logRating(ctx, q, u, set, cardID, before, after, r, now, answer)
+		if err != nil {
 			return err
 		}
 		if before.Phase == srs.New {
@@ -366,6 +352,49 @@ func (db *DB) RateAnswered(ctx context.Context, u *User, cardID int64, token str
 		return nil, fmt.Errorf("rate card %d: %w", cardID, err)
 	}
 	return out, nil
+}
+
+// rated is the state of a card in state before after rating r at now:
+// FSRS's next state, and the flag a card gets when it becomes a leech (so
+// leeches can be found and rewritten). Its version is before's.
+func rated(sched *srs.Scheduler, before CardState, now time.Time, r srs.Rating) (CardState, error) {
+	next, err := sched.Next(before.SRS(), now, r)
+	if err != nil {
+		return CardState{}, err
+	}
+	after := before
+	after.setSRS(next)
+	if after.Leech() {
+		after.Flagged = true
+	}
+	return after, nil
+}
+
+// rowQueryer runs a statement that returns a row: a transaction, or its
+// cached statements.
+type rowQueryer interface {
+	sqlx.ExecerContext
+	QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row
+}
+
+// logRating appends a rating to the review log, with the settings it was
+// scheduled with and its answer time, and counts it in the study day it
+// fell on; it returns the review's id.
+func logRating(ctx context.Context, q rowQueryer, u *User, set srs.Settings, cardID int64, before, after CardState, r srs.Rating, now time.Time, answer time.Duration) (int64, error) {
+	nowMS := now.UnixMilli()
+	prev, _ := json.Marshal(before)
+	var id int64
+	if err := q.QueryRowxContext(ctx, insertReviewSQL,
+		u.ID, cardID, before.Version, int(r), nowMS, before.Phase, before.ScheduledDays, after.Phase, after.Due,
+		after.Stability, after.Difficulty, after.Due-nowMS, string(prev),
+		set.Retention, set.MaxIntervalDays, u.TimeZone, set.Params.String(), answer.Milliseconds()).Scan(&id); err != nil {
+		return 0, err
+	}
+	wasNew, wasReview := dayCounts(before.Phase)
+	if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // dayCounts says what a rating of a card in phase counts for in the day's
