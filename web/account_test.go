@@ -90,3 +90,29 @@ func TestAccountSelfService(t *testing.T) {
 		t.Errorf("a member disabling the admin: %d", resp.StatusCode)
 	}
 }
+
+// TestLoginRotatesSession: logging in again from a logged-in browser ends
+// its previous session; the new token is a fresh one.
+func TestLoginRotatesSession(t *testing.T) {
+	srv, db, c := startServer(t)
+	u, _ := url.Parse(srv.URL)
+	old := ""
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == sessionCookie {
+			old = ck.Value
+		}
+	}
+	if old == "" {
+		t.Fatal("no session cookie after sign-up")
+	}
+	c.get("/settings")
+	if resp, _ := c.post("/login", url.Values{"username": {"admin"}, "password": {"admin-password"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log-in again: %d", resp.StatusCode)
+	}
+	if _, _, err := db.SessionUser(context.Background(), old); err == nil {
+		t.Error("the previous session still works after a new log-in")
+	}
+	if resp, _ := c.get("/settings"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the new session: %d", resp.StatusCode)
+	}
+}

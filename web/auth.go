@@ -266,6 +266,13 @@ func capKey(s string) string {
 
 // startSession logs a user in and redirects to next.
 func (s *Server) startSession(c echo.Context, u *store.User, next string) error {
+	// A log-in rotates the session: the browser's previous one, if any,
+	// ends, and the new token is fresh.
+	if old, ok := c.Get(ctxSession).(string); ok {
+		if err := s.db.DeleteSession(c.Request().Context(), old); err != nil {
+			return err
+		}
+	}
 	token, err := s.db.CreateSession(c.Request().Context(), u.ID, c.Request().UserAgent())
 	if err != nil {
 		return err
