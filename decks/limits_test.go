@@ -142,3 +142,12 @@ func TestClozeForAnki(t *testing.T) {
 		t.Errorf("several-cards deletion: %v", err)
 	}
 }
+
+// TestQuoteDepthThroughLists: block quotes nested through list markers
+// count too.
+func TestQuoteDepthThroughLists(t *testing.T) {
+	_, err := Parse("q.md", []byte(limitsHead+"### Q\n"+strings.Repeat("- > ", MaxQuoteDepth+1)+"x\n"))
+	if err == nil || !strings.Contains(err.Error(), "block quotes nested 9 deep") {
+		t.Errorf("quotes nested through lists: %v", err)
+	}
+}

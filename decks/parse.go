@@ -445,14 +445,16 @@ func byteSize(n int) string {
 	return fmt.Sprintf("%d KiB", n>>10)
 }
 
-// quoteDepth is how deeply line nests block quotes ("> > x" is 2).
+// quoteDepth is how deeply line nests block quotes ("> > x" is 2): the
+// ">" before its text, list markers between them included ("- > - > x"
+// nests too).
 func quoteDepth(line string) int {
 	d := 0
 	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '>':
+		switch c := line[i]; {
+		case c == '>':
 			d++
-		case ' ', '\t':
+		case c == ' ' || c == '\t' || c == '-' || c == '*' || c == '+' || c == '.' || c == ')' || c >= '0' && c <= '9':
 		default:
 			return d
 		}

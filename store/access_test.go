@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,33 +25,35 @@ func TestDeleteGroupKeepsMembersAccess(t *testing.T) {
 	if err := db.DeleteGroup(ctx, owner, g.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.DeckBySlug(ctx, ann, "group-deck"); err != nil {
+	// Now a private deck of the owner, at the owner's address.
+	slug := privateSlug(owner.ID, "group-deck")
+	if _, err := db.DeckBySlug(ctx, ann, slug); err != nil {
 		t.Fatalf("a former member after the group was deleted: %v", err)
 	}
 	if rc, err := db.ReviewCardByID(ctx, ann, q.Card.ID); err != nil || rc.State.Reps != 1 {
 		t.Errorf("the card she studied: %+v, %v", rc, err)
 	}
-	if q2 := next(t, db, ann, Filter{Deck: "group-deck"}); q2.Card == nil || q2.Counts.New != 4 && q2.Counts.New+q2.Counts.Learning != 5 {
+	if q2 := next(t, db, ann, Filter{Deck: slug}); q2.Card == nil || q2.Counts.New != 4 && q2.Counts.New+q2.Counts.Learning != 5 {
 		t.Errorf("her queue in the deck: %+v", q2.Counts)
 	}
 	ds, _ := db.Decks(ctx, ann)
 	n := 0
 	for _, d := range ds {
-		if d.Slug == "group-deck" {
+		if d.Slug == slug {
 			n++
 		}
 	}
 	if n != 1 {
 		t.Errorf("the deck is listed %d times for her", n)
 	}
-	if _, err := db.DeckBySlug(ctx, outsider, "group-deck"); ErrorCode(err) != ENotFound {
+	if _, err := db.DeckBySlug(ctx, outsider, slug); ErrorCode(err) != ENotFound {
 		t.Errorf("an outsider: %v", err)
 	}
-	_, hist, err := db.DeckHistory(ctx, owner, "group-deck")
+	_, hist, err := db.DeckHistory(ctx, owner, slug)
 	if err != nil || len(hist) != 2 || hist[0].Action != "group-deleted" || hist[0].Who != "owner" || hist[1].Action != "created" || hist[1].Added != 5 {
 		t.Errorf("history %+v, %v", hist, err)
 	}
-	if _, _, err := db.DeckHistory(ctx, ann, "group-deck"); ErrorCode(err) != EForbidden {
+	if _, _, err := db.DeckHistory(ctx, ann, slug); ErrorCode(err) != EForbidden {
 		t.Errorf("a former member's view of the history: %v", err)
 	}
 }
@@ -138,5 +142,78 @@ func TestRetireNeedsConfirmation(t *testing.T) {
 	_, hist, _ := db.DeckHistory(ctx, owner, "group-deck")
 	if len(hist) != 3 || hist[0].Retired != 1 || hist[1].Retired != 3 || hist[0].Who != "owner" {
 		t.Errorf("history: %+v", hist)
+	}
+}
+
+// TestPrivateAddressesHold: a deck that becomes private (its group
+// deleted) moves to its owner's address, so the owner's re-upload updates
+// it and another group may take the id; a private deck moved into a group
+// takes its own id back, unless another deck has it.
+func TestPrivateAddressesHold(t *testing.T) {
+	db, g, owner, members, _ := groupSetup(t)
+	ctx := context.Background()
+	if err := db.DeleteGroup(ctx, owner, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ImportDeck(ctx, parse(t, groupDeck), ImportOptions{OwnerID: owner.ID})
+	if err != nil || res.Added != 0 || res.Slug != privateSlug(owner.ID, "group-deck") {
+		t.Errorf("the owner's re-upload of the formerly group deck: %+v, %v", res, err)
+	}
+	g2, _ := db.CreateGroup(ctx, members[0], "Another")
+	if _, err := db.ImportDeck(ctx, parse(t, groupDeck), ImportOptions{GroupID: g2.ID}); err != nil {
+		t.Errorf("another group taking the id: %v", err)
+	}
+	// Moving the private deck into a group of the owner's: its own id is
+	// taken (by g2's deck), so the move is refused and nothing changes.
+	g3, _ := db.CreateGroup(ctx, owner, "Third")
+	if err := db.MoveDeck(ctx, owner, res.Slug, g3.ID); ErrorCode(err) != EConflict {
+		t.Errorf("moving onto a taken id: %v", err)
+	}
+	mine, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Mine\n---\n### P\nQ\n"), ImportOptions{OwnerID: owner.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MoveDeck(ctx, owner, mine.Slug, g3.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.DeckBySlug(ctx, owner, "mine"); err != nil || d.GroupID == nil || *d.GroupID != g3.ID {
+		t.Errorf("the moved deck at its own id: %+v, %v", d, err)
+	}
+	opt, _ := db.GroupUploadScope(ctx, owner, g3.ID)
+	if r, err := db.ImportDeck(ctx, parse(t, "---\nid: mine\ntitle: Mine\n---\n### P\nQ\n### P2\nQ2\n"), opt); err != nil || r.Added != 1 {
+		t.Errorf("the group's upload updates the moved deck: %+v, %v", r, err)
+	}
+}
+
+// TestMigratePrivateSlugs: migration 0013 moves private decks to their
+// owner's address, and a public deck already holding one aside first.
+func TestMigratePrivateSlugs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flashd.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	u, _ := db.CreateUser(ctx, "ann", "ann-secret-pw", false, SignUpByAdmin)
+	for _, q := range []string{
+		`DELETE FROM schema_migrations WHERE name = '0013_private_slugs.sql'`,
+		fmt.Sprintf(`INSERT INTO decks (slug, title, description, tags, source_hash, builtin, owner_id, created_at, updated_at) VALUES ('notes', 'N', '', '', 'h1', 0, %d, 0, 0)`, u.ID),
+		fmt.Sprintf(`INSERT INTO decks (slug, title, description, tags, source_hash, builtin, created_at, updated_at) VALUES ('u%d-notes', 'Public', '', '', 'h2', 0, 0, 0)`, u.ID),
+	} {
+		if _, err := db.rw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen (migration 0013 again): %v", err)
+	}
+	defer db.Close()
+	var slugs []string
+	db.ro.SelectContext(ctx, &slugs, `SELECT slug FROM decks ORDER BY slug`)
+	want := []string{fmt.Sprintf("deck-u%d-notes", u.ID), fmt.Sprintf("u%d-notes", u.ID)}
+	if strings.Join(slugs, " ") != strings.Join(want, " ") {
+		t.Errorf("slugs %v, want %v", slugs, want)
 	}
 }

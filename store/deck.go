@@ -509,7 +509,20 @@ func (db *DB) MoveDeck(ctx context.Context, u *User, slug string, toGroup int64)
 		default:
 			return Errorf(EForbidden, "Only the deck's owner can move it.")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE decks SET group_id = ?, owner_id = NULL, updated_at = ? WHERE id = ?`, toGroup, db.now(), d.ID); err != nil {
+		slug := d.Slug
+		if d.OwnerID != nil {
+			// Out of its owner's namespace: the deck takes its own id as its
+			// address, if no other deck has it.
+			slug = strings.TrimPrefix(d.Slug, privateSlug(*d.OwnerID, ""))
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM decks WHERE slug = ?`, slug); err != nil {
+				return err
+			}
+			if n > 0 {
+				return Errorf(EConflict, "Another deck already has the id %q: change this deck's id in its front matter and upload it again before moving it.", slug)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET group_id = ?, owner_id = NULL, slug = ?, updated_at = ? WHERE id = ?`, toGroup, slug, db.now(), d.ID); err != nil {
 			return err
 		}
 		return recordChange(ctx, tx, d.ID, u.ID, db.now(), "moved", ImportResult{}, fmt.Sprintf("from %s to the group %s", from, target.Name))

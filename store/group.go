@@ -268,7 +268,10 @@ func (db *DB) DeleteGroup(ctx context.Context, u *User, groupID int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM deck_readers WHERE user_id = ? AND deck_id IN (SELECT id FROM decks WHERE group_id = ?)`, u.ID, groupID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE decks SET owner_id = ?, group_id = NULL WHERE group_id = ?`, u.ID, groupID); err != nil {
+		// Private decks live at their owner's address (privateSlug); only
+		// a private deck of the owner can hold it, and none holds it here
+		// since a deck id is unique per scope.
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET owner_id = ?, group_id = NULL, slug = 'u' || ? || '-' || slug WHERE group_id = ?`, u.ID, u.ID, groupID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, groupID)

@@ -140,13 +140,14 @@ func TestGroupVisibility(t *testing.T) {
 	if err := db.DeleteGroup(ctx, owner, g.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.DeckBySlug(ctx, owner, "group-deck"); err != nil {
+	slug := privateSlug(owner.ID, "group-deck") // a private deck now, at its owner's address
+	if _, err := db.DeckBySlug(ctx, owner, slug); err != nil {
 		t.Errorf("owner lost the deck: %v", err)
 	}
-	if _, err := db.DeckBySlug(ctx, ann, "group-deck"); err != nil {
+	if _, err := db.DeckBySlug(ctx, ann, slug); err != nil {
 		t.Errorf("a former member lost the deck: %v", err)
 	}
-	if _, err := db.DeckBySlug(ctx, outsider, "group-deck"); ErrorCode(err) != ENotFound {
+	if _, err := db.DeckBySlug(ctx, outsider, slug); ErrorCode(err) != ENotFound {
 		t.Errorf("an outsider sees the deck: %v", err)
 	}
 }

@@ -80,20 +80,38 @@ func (db *DB) LatestOptimization(ctx context.Context, u *User) (*Optimization, e
 // follows its progress. One runs per learner at a time (EConflict while
 // one does) and one per server: a second learner's run waits its turn.
 func (db *DB) StartOptimization(ctx context.Context, u *User) (*Optimization, error) {
+	if !db.goBackground() {
+		return nil, Errorf(EBusy, "The server is shutting down: try again in a moment.")
+	}
 	o, err := db.beginOptimization(ctx, u)
 	if err != nil {
+		db.background.Done()
 		return nil, err
 	}
-	db.background.Add(1)
+	uc := *u // the caller's user goes on being read by its request
 	go func() {
 		defer db.background.Done()
-		select {
-		case db.optimizerSlot <- struct{}{}:
-			defer func() { <-db.optimizerSlot }()
-		case <-db.stopping.Done():
+		// Waiting for the server's one slot, the run keeps its row fresh,
+		// so that it does not look abandoned.
+		tick := time.NewTicker(optimizationStale / 4)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case db.optimizerSlot <- struct{}{}:
+				defer func() { <-db.optimizerSlot }()
+				break wait
+			case <-tick.C:
+				_ = db.write(db.stopping, func(tx *sqlx.Tx) error {
+					_, err := tx.ExecContext(db.stopping, `UPDATE optimizations SET updated_at = ? WHERE id = ?`, db.now(), o.ID)
+					return err
+				})
+			case <-db.stopping.Done():
+				break wait
+			}
 		}
-		if _, err := db.runOptimization(db.stopping, u, o, nil); err != nil {
-			slog.Error("optimize", "user", u.Username, "err", err)
+		if _, err := db.runOptimization(db.stopping, &uc, o, nil); err != nil {
+			slog.Error("optimize", "user", uc.Username, "err", err)
 		}
 	}()
 	return o, nil
@@ -212,6 +230,7 @@ func (db *DB) runOptimization(ctx context.Context, u *User, o *Optimization, pro
 // ResetParams puts the learner back on the default FSRS weights and
 // records it.
 func (db *DB) ResetParams(ctx context.Context, u *User) error {
+	before := u.Settings().Params.String()
 	if err := db.setParams(ctx, u, srs.Params{}); err != nil {
 		return err
 	}
@@ -219,7 +238,7 @@ func (db *DB) ResetParams(ctx context.Context, u *User) error {
 	return db.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO optimizations (user_id, state, started_at, updated_at, finished_at, progress, params_before, params_after, message)
 			VALUES (?, ?, ?, ?, ?, 1, ?, ?, 'Back on the default parameters.')`,
-			u.ID, OptimizationReset, now, now, now, u.Settings().Params.String(), srs.ParamsDefaultName)
+			u.ID, OptimizationReset, now, now, now, before, srs.ParamsDefaultName)
 		return err
 	})
 }

@@ -140,8 +140,8 @@ func TestOptimizeAdoptsRecomputesAndSchedules(t *testing.T) {
 	if st := stateOf(t, db, u, other); u.FSRSParams != "" || st.Stability != s0 || st.Difficulty != d0 {
 		t.Errorf("after reset: params %q, state S=%v D=%v, want defaults' S=%v D=%v", u.FSRSParams, st.Stability, st.Difficulty, s0, d0)
 	}
-	if latest, _ := db.LatestOptimization(ctx, u); latest.State != OptimizationReset {
-		t.Errorf("latest after reset: %+v", latest)
+	if latest, _ := db.LatestOptimization(ctx, u); latest.State != OptimizationReset || latest.ParamsBefore != o.ParamsAfter {
+		t.Errorf("latest after reset: %+v (it must record the weights it reset from)", latest)
 	}
 }
 

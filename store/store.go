@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,6 +55,8 @@ type DB struct {
 	stopping      context.Context
 	stop          context.CancelFunc
 	background    sync.WaitGroup
+	backgroundMu  sync.Mutex // guards closing and background.Add
+	closing       bool
 	optimizerSlot chan struct{}
 
 	checkpoints     *sqlx.DB // the checkpointer's own connection
@@ -143,6 +146,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// goBackground counts a background goroutine about to start, unless the
+// database is closing; a true answer must be followed by
+// db.background.Done.
+func (db *DB) goBackground() bool {
+	db.backgroundMu.Lock()
+	defer db.backgroundMu.Unlock()
+	if db.closing {
+		return false
+	}
+	db.background.Add(1)
+	return true
+}
+
 // createPrivate creates the database file, empty and readable by its
 // owner only, if it does not exist, so that SQLite (which gives its WAL
 // and shared-memory files the database file's mode) never makes any of
@@ -193,6 +209,9 @@ func (db *DB) startCheckpointer() error {
 // Close stops the checkpointer, folds the WAL back into the database file
 // and closes both pools.
 func (db *DB) Close() error {
+	db.backgroundMu.Lock()
+	db.closing = true
+	db.backgroundMu.Unlock()
 	db.stop()
 	db.background.Wait()
 	db.stopWriter()
@@ -303,9 +322,40 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup %s: %w", path, err)
 	}
 	if err := os.Link(tmpName, path); err != nil {
-		return fmt.Errorf("backup %s: %w", path, err)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("backup %s: %w", path, err)
+		}
+		// A file system without hard links (FAT, some network mounts):
+		// copy into a new file instead; O_EXCL refuses symbolic links too.
+		if err := copyNew(tmpName, path); err != nil {
+			return fmt.Errorf("backup %s: %w", path, err)
+		}
 	}
 	return nil
+}
+
+// copyNew copies the file at from into a new file at to (mode 0600),
+// which must not exist.
+func copyNew(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		os.Remove(to)
+		return err
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
 }
 
 // checkFile runs SQLite's integrity check on the database file at path.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -221,7 +222,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	p := &authPage{layout: s.layout(c, "Log in"), Username: username, Next: localPath(c.FormValue("next"))}
 	// Keys are capped: no username is longer, and a megabyte of name
 	// must not be a megabyte of memory.
-	name, ip := capKey(strings.ToLower(username)), capKey(c.RealIP())
+	name, ip := capKey(strings.ToLower(username)), addressKey(c.RealIP())
 	res, at, rule := s.logins.Reserve(throttleKey{"user", name + "|" + ip}, throttleKey{"ip", ip})
 	if res == nil {
 		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
@@ -252,6 +253,21 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	res.Succeeded("user")
 	return s.startSession(c, u, p.Next)
+}
+
+// addressKey is the address a log-in is throttled by: an IPv4 address,
+// or an IPv6 address's /64, since one subscriber commonly holds a whole
+// /64 and could otherwise take a fresh allowance for every attempt.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return capKey(ip)
+	}
+	if a.Is4() || a.Is4In6() {
+		return a.Unmap().String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // maxThrottleKey is the longest key part the log-in throttle keeps.

@@ -247,11 +247,11 @@ func (s *Server) handleOptimalRetention(c echo.Context) error {
 // ends the user's other sessions.
 func (s *Server) handleChangePassword(c echo.Context) error {
 	u := currentUser(c)
-	res, at, rule := s.logins.Reserve(throttleKey{"user", capKey(strings.ToLower(u.Username)) + "|" + capKey(c.RealIP())})
 	p, err := s.settingsPage(c)
 	if err != nil {
 		return err
 	}
+	res, at, rule := s.logins.Reserve(throttleKey{"user", capKey(strings.ToLower(u.Username)) + "|" + addressKey(c.RealIP())})
 	if res == nil {
 		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
 		c.Response().Header().Set("Retry-After", fmtSeconds(wait))

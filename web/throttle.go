@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,7 +31,6 @@ type throttleRule struct {
 	Base     time.Duration // the delay after the first failure beyond Free
 	Max      time.Duration // the longest delay
 	Window   time.Duration // how long a failure counts
-	MaxKeys  int           // keys remembered at most (oldest forgotten first)
 	Describe string        // what the key is, for the message
 }
 
@@ -117,22 +117,33 @@ func (t *throttle) get(k throttleKey) *attempts {
 	return a
 }
 
-// prune forgets keys with nothing in the window once there are too many.
+// prune keeps the map of keys bounded: past maxThrottleKeys it forgets
+// keys with no attempt running until a tenth of the cap is free, those
+// with nothing left in their window first. It runs only when the map has
+// grown past the cap, so its cost per attempt stays constant; forgetting a
+// key's failures gives back at most that key's free attempts, which a
+// flood of new keys would have had anyway.
 func (t *throttle) prune() {
 	if len(t.keys) <= maxThrottleKeys {
 		return
 	}
+	target := maxThrottleKeys * 9 / 10
 	now := t.now()
-	for name, a := range t.keys {
-		if a.pending > 0 {
-			continue
-		}
-		for kind, rule := range t.rules {
-			if len(name) > len(kind) && name[:len(kind)+1] == kind+":" {
-				t.recent(throttleKey{kind, name[len(kind)+1:]}, rule, now)
+	for pass := 0; pass < 2 && len(t.keys) > target; pass++ {
+		for name, a := range t.keys {
+			if len(t.keys) <= target {
+				break
 			}
-		}
-		if len(a.fails) == 0 {
+			if a.pending > 0 {
+				continue
+			}
+			if pass == 0 {
+				kind, value, _ := strings.Cut(name, ":")
+				t.recent(throttleKey{kind, value}, t.rules[kind], now)
+				if len(a.fails) > 0 {
+					continue
+				}
+			}
 			delete(t.keys, name)
 		}
 	}

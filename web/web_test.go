@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -366,5 +367,27 @@ func TestInviteCodesNotLogged(t *testing.T) {
 	get(t, s, "/decks")
 	if strings.Contains(buf.String(), code) || !strings.Contains(buf.String(), "path=/join/…") || !strings.Contains(buf.String(), "path=/decks") {
 		t.Errorf("request log:\n%s", buf.String())
+	}
+}
+
+// TestThrottleBounded: a flood of keys keeps the throttle's memory
+// bounded, and an IPv6 subscriber's /64 is one address.
+func TestThrottleBounded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	th := newThrottle(loginRules, func() time.Time { return now })
+	for i := range maxThrottleKeys + 5000 {
+		r, _, _ := th.Reserve(throttleKey{"user", fmt.Sprintf("made-up-%d|1.2.3.4", i)})
+		if r != nil {
+			r.Failed()
+		}
+	}
+	if n := len(th.keys); n > maxThrottleKeys {
+		t.Errorf("%d keys kept, cap %d", n, maxThrottleKeys)
+	}
+	if a, b := addressKey("2001:db8:1:2::1"), addressKey("2001:db8:1:2:ffff::9"); a != b || a != "2001:db8:1:2::/64" {
+		t.Errorf("one /64: %q and %q", a, b)
+	}
+	if a := addressKey("::ffff:192.0.2.7"); a != "192.0.2.7" {
+		t.Errorf("IPv4 in IPv6: %q", a)
 	}
 }
