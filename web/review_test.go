@@ -147,15 +147,18 @@ func TestLoginThrottleBurst(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	newClient(t, srv).signUp("alice", "alice-password")
-	c := newClient(t, srv)
-	c.get("/login")
+	hc, token := newLoginClient(t, srv)
 	g := passwordChecks()
 	before := g.checks.Load()
 	var wg sync.WaitGroup
 	codes := make([]int, 200)
 	for i := range codes {
 		wg.Go(func() {
-			resp, _ := c.do(http.MethodPost, "/login", url.Values{"username": {"alice"}, "password": {fmt.Sprintf("guess-%d", i)}, "csrf": {c.csrf}})
+			resp, err := postLogin(hc, srv, token, "alice", fmt.Sprintf("guess-%d", i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			codes[i] = resp.StatusCode
 		})
 	}
