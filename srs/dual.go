@@ -80,11 +80,6 @@ func (a dual) exp() dual { e := math.Exp(a.v); return a.chain(e, e) }
 
 func (a dual) log() dual { return a.chain(math.Log(a.v), 1/a.v) }
 
-// powc is a raised to a constant power.
-func (a dual) powc(c float64) dual {
-	return a.chain(math.Pow(a.v, c), c*math.Pow(a.v, c-1))
-}
-
 // pow is a raised to the power b, a > 0.
 func (a dual) pow(b dual) dual {
 	return b.mul(a.log()).exp()

@@ -222,20 +222,6 @@ func FitHeldOut(ctx context.Context, h *History, start Params, opt Options) (Par
 	return h.fit(ctx, start.orDefault(), opt)
 }
 
-// Fit fits weights to every long-term review of h, starting from start;
-// it holds nothing out (Optimize does, to evaluate).
-func Fit(ctx context.Context, h *History, start Params, opt Options) (Params, error) {
-	opt = opt.withDefaults()
-	h.split(len(h.labels))
-	return h.fit(ctx, start.orDefault(), opt)
-}
-
-// Evaluate returns how well p predicts every long-term review of h.
-func Evaluate(h *History, p Params) Metrics {
-	h.split(len(h.labels))
-	return h.evaluate(p.orDefault(), false)
-}
-
 // cut is the index of the first long-term review held out when the
 // newest share of them is.
 func (h *History) cut(share float64) int {

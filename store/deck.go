@@ -107,7 +107,6 @@ type RetireError struct {
 	Hash   string   // the source hash to confirm with
 	Active int      // the deck's active cards before the import
 	Fronts []string // the fronts of the cards it would retire
-	Result ImportResult
 }
 
 func (e *RetireError) Error() string {
@@ -194,7 +193,7 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 			return err
 		}
 		if opt.ConfirmRetire && len(retired) >= 2 && 2*len(retired) > active && opt.ConfirmedHash != d.Hash {
-			return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired, Result: res}
+			return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired}
 		}
 		if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, res, ""); err != nil {
 			return err

@@ -180,27 +180,6 @@ func MediaWarnings(d Deck) []string {
 	return out
 }
 
-// imgSrc matches an <img> tag with a src attribute.
-var imgSrc = regexp.MustCompile(`(?i)<img\b[^>]*\ssrc\s*=`)
-
-// HasMedia reports whether any field of the deck references an image
-// (<img ... src=...>). A text-import file carries no media, so such images
-// must be copied into Anki's collection.media folder separately (remote
-// URLs only show while online).
-func HasMedia(d Deck) bool {
-	for _, c := range d.Cards {
-		if imgSrc.MatchString(c.FrontHTML) || imgSrc.MatchString(c.BackHTML) || imgSrc.MatchString(c.ClozeHTML) {
-			return true
-		}
-		for _, o := range c.Options {
-			if imgSrc.MatchString(o.HTML) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // choiceHTML renders a choice card as a Basic note: the question and its
 // lettered options on the front; the correct letters and options, then the
 // explanation, on the back.

@@ -210,8 +210,8 @@ func TestWriteGolden(t *testing.T) {
 			t.Errorf("row %d tags = %q, want %q", i+1, got, wantTags[i])
 		}
 	}
-	if HasMedia(d) {
-		t.Error("HasMedia = true for a deck without images")
+	if w := MediaWarnings(d); len(w) != 0 {
+		t.Errorf("media warnings for a deck without images: %q", w)
 	}
 }
 
@@ -387,23 +387,6 @@ func TestOptionLetter(t *testing.T) {
 	for i, want := range map[int]string{0: "A", 1: "B", 7: "H", 25: "Z", 26: "AA", 27: "AB"} {
 		if got := optionLetter(i); got != want {
 			t.Errorf("optionLetter(%d) = %q, want %q", i, got, want)
-		}
-	}
-}
-
-func TestHasMedia(t *testing.T) {
-	for _, tc := range []struct {
-		card Card
-		want bool
-	}{
-		{Card{FrontHTML: "<p>no image</p>"}, false},
-		{Card{FrontHTML: "img src=x"}, false},
-		{Card{BackHTML: `<p><img src="a.png" alt="a"></p>`}, true},
-		{Card{ClozeHTML: `{{c1::<IMG alt="x" SRC="b.jpg">}}`}, true},
-		{Card{Options: []decks.Option{{HTML: "a"}, {HTML: `<img src="https://example.com/c.png">`}}}, true},
-	} {
-		if got := HasMedia(Deck{Cards: []Card{tc.card}}); got != tc.want {
-			t.Errorf("HasMedia(%+v) = %v, want %v", tc.card, got, tc.want)
 		}
 	}
 }

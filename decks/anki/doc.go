@@ -62,7 +62,8 @@
 //     break, starts with "#" (a row starting with "#" would be a comment), is
 //     empty, or starts or ends with a space. encoding/csv cannot force
 //     quotes, so the writer is hand-made.
-//   - Media: a CSV carries no files. HasMedia reports whether any field
-//     references an image so the caller can warn that images must be copied
-//     into Anki's collection.media folder by hand.
+//   - Media: a CSV carries no files. MediaWarnings says, per image a field
+//     references, what the Anki user must do (copy the file into
+//     collection.media) or why it will not show (remote, in a folder,
+//     percent-encoded).
 package anki
