@@ -108,11 +108,7 @@ func (s *Server) handleDeck(c echo.Context) error {
 	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
 		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused}
-	ad, err := s.db.AnkiDeck(ctx, d)
-	if err != nil {
-		return err
-	}
-	p.MediaWarnings = anki.MediaWarnings(ad)
+	p.MediaWarnings = anki.MediaWarnings(store.AnkiDeckOf(d, cs))
 	if p.Manage, err = s.db.CanManageDeck(ctx, u, d); err != nil {
 		return err
 	}

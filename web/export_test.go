@@ -183,3 +183,18 @@ func sameMap(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestDeckPageMediaWarnings: the deck page says what each image needs
+// before the learner downloads the CSV.
+func TestDeckPageMediaWarnings(t *testing.T) {
+	_, _, c := startServer(t, "---\nid: pics\ntitle: Pics\n---\n### Which diagram?\n![arch](img/arch.png) and ![ok](ok.png)\n")
+	_, body := c.get("/decks/pics")
+	for _, want := range []string{"image img/arch.png is in a folder", "image ok.png: copy the file"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("deck page lacks %q", want)
+		}
+	}
+	if _, body := c.get("/decks/aws-dva-c02-containers"); strings.Contains(body, `class="warnings"`) {
+		t.Error("a deck without images shows media warnings")
+	}
+}
