@@ -9,7 +9,7 @@ import (
 // benchLog returns a simulated learner's log of about n ratings.
 func benchLog(n int) []Logged {
 	// About 11 ratings per card over the year simulated.
-	return SimulateLog(Simulation{Truth: truthParams(), Cards: n / 11, Days: 365, Seed: 1})
+	return SimulateLog(Simulation{Truth: ForgetfulParams(), Cards: n / 11, Days: 365, Seed: 1})
 }
 
 // BenchmarkOptimize fits weights to logs of 10k and 100k ratings (the

@@ -108,22 +108,11 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
-// truthParams is a learner unlike the default one: they forget faster,
-// find the material harder, and their memory decays more steeply.
-func truthParams() Params {
-	p := DefaultParams()
-	p[0], p[1], p[2], p[3] = 0.1, 0.6, 1.2, 4.5
-	p[8] = 1.4  // stability grows less on recall
-	p[11] = 1.1 // and is lower after a lapse
-	p[20] = 0.35
-	return p
-}
-
 // TestOptimizeRecoversSyntheticLearner fits a simulated learner's log and
 // checks the fitted weights predict the held-out reviews better than the
 // defaults, and are nearer the truth.
 func TestOptimizeRecoversSyntheticLearner(t *testing.T) {
-	truth := truthParams()
+	truth := ForgetfulParams()
 	log := SimulateLog(Simulation{Truth: truth, Cards: 1500, Days: 240, Seed: 7})
 	h := NewHistory(log)
 	if h.LongTermReviews() < MinReviews {
@@ -244,7 +233,7 @@ func TestAUC(t *testing.T) {
 // long-term reviews not held out, each with its card's history, and the
 // held-out figures are Optimize's own.
 func TestTrainingItems(t *testing.T) {
-	h := NewHistory(SimulateLog(Simulation{Truth: truthParams(), Cards: 400, Days: 120, Seed: 17}))
+	h := NewHistory(SimulateLog(Simulation{Truth: ForgetfulParams(), Cards: 400, Days: 120, Seed: 17}))
 	items := h.TrainingItems(0)
 	if want := h.cut(0.2); len(items) != want {
 		t.Fatalf("%d items, want %d", len(items), want)

@@ -8,6 +8,19 @@ import (
 	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
 )
 
+// ForgetfulParams are the weights of a learner unlike the default one, for
+// simulations whose answer is known (tests, benchmarks, fsrscompare): they
+// forget faster (lower initial stabilities), their stability grows less on
+// recall and is lower after a lapse, and their memory decays more steeply.
+func ForgetfulParams() Params {
+	p := DefaultParams()
+	p[0], p[1], p[2], p[3] = 0.1, 0.6, 1.2, 4.5
+	p[8] = 1.4
+	p[11] = 1.1
+	p[20] = 0.35
+	return p
+}
+
 // Simulation describes a synthetic learner for SimulateLog.
 type Simulation struct {
 	// Truth are the weights the learner's memory really follows;

@@ -10,15 +10,6 @@ import (
 	"github.com/flashd/flashd/srs"
 )
 
-// synthTruth is a simulated learner who forgets faster than the default
-// weights assume.
-func synthTruth() srs.Params {
-	p := srs.DefaultParams()
-	p[0], p[1], p[2], p[3] = 0.1, 0.6, 1.2, 4.5
-	p[8], p[11], p[20] = 1.4, 1.1, 0.35
-	return p
-}
-
 // seedSyntheticLog gives u the review log of a simulated learner over the
 // deck's first cards, through ImportHistory.
 func seedSyntheticLog(t *testing.T, db *DB, u *User, sim srs.Simulation) []srs.Logged {
@@ -62,7 +53,7 @@ func TestOptimizeAdoptsRecomputesAndSchedules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: synthTruth(), Cards: 1200, Days: 200, Seed: 21})
+	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 1200, Days: 200, Seed: 21})
 	db.Now = func() time.Time { return log[len(log)-1].At.Add(48 * time.Hour) }
 	card := log[len(log)-1].Card
 	before := stateOf(t, db, u, card)
@@ -220,7 +211,7 @@ func TestStartOptimizationRunsInBackground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: synthTruth(), Cards: 800, Days: 150, Seed: 5})
+	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 800, Days: 150, Seed: 5})
 	db.Now = func() time.Time { return log[len(log)-1].At.Add(24 * time.Hour) }
 	db.optimizerSlot <- struct{}{} // hold the server's one slot: the run waits
 	o, err := db.StartOptimization(ctx, u)

@@ -421,8 +421,7 @@ func TestBrowserOptimize(t *testing.T) {
 	s, db := newTestServer(t, bigDeck(900))
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	truth := srs.DefaultParams()
-	truth[0], truth[1], truth[2], truth[3], truth[8], truth[20] = 0.1, 0.6, 1.2, 4.5, 1.4, 0.35
+	truth := srs.ForgetfulParams()
 	var table string
 	err := chromedp.Do(ctx,
 		step("the learner signs up",

@@ -77,8 +77,7 @@ func waitOptimized(t *testing.T, c *client) string {
 func TestOptimizeFromSettings(t *testing.T) {
 	_, db, c := startServer(t, bigDeck(900))
 	ctx := context.Background()
-	truth := srs.DefaultParams()
-	truth[0], truth[1], truth[2], truth[3], truth[8], truth[20] = 0.1, 0.6, 1.2, 4.5, 1.4, 0.35
+	truth := srs.ForgetfulParams()
 	giveHistory(t, db, srs.Simulation{Truth: truth, Cards: 800, Days: 150, Seed: 3})
 
 	_, page := c.get("/settings")

@@ -59,11 +59,7 @@ var profiles = []struct {
 	name  string
 	truth func() srs.Params
 }{
-	{"forgetful", func() srs.Params {
-		p := srs.DefaultParams()
-		p[0], p[1], p[2], p[3], p[8], p[11], p[20] = 0.1, 0.6, 1.2, 4.5, 1.4, 1.1, 0.35
-		return p
-	}},
+	{"forgetful", srs.ForgetfulParams},
 	{"strong", func() srs.Params {
 		p := srs.DefaultParams()
 		p[0], p[1], p[2], p[3], p[4], p[8], p[9], p[20] = 0.6, 2.5, 5, 15, 5.5, 2.1, 0.12, 0.2
