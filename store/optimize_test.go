@@ -303,3 +303,18 @@ func TestImportHistory(t *testing.T) {
 		t.Errorf("bob: %v", err)
 	}
 }
+
+// TestStartOptimizationWhileClosing: no background run starts once the
+// database is closing, and none is left recorded as running.
+func TestStartOptimizationWhileClosing(t *testing.T) {
+	db, alice, _, _ := reviewSetup(t)
+	db.backgroundMu.Lock()
+	db.closing = true
+	db.backgroundMu.Unlock()
+	if _, err := db.StartOptimization(context.Background(), alice); ErrorCode(err) != EBusy {
+		t.Errorf("start while closing: %v, want EBusy", err)
+	}
+	if latest, err := db.LatestOptimization(context.Background(), alice); err != nil || latest != nil {
+		t.Errorf("a run was recorded: %+v, %v", latest, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAccountSelfService: in Settings a learner sees where they are
@@ -114,5 +115,27 @@ func TestLoginRotatesSession(t *testing.T) {
 	}
 	if resp, _ := c.get("/settings"); resp.StatusCode != http.StatusOK {
 		t.Errorf("the new session: %d", resp.StatusCode)
+	}
+}
+
+// TestChangePasswordThrottled: guessing the current password in Settings
+// is a password check like a log-in, under the same throttle.
+func TestChangePasswordThrottled(t *testing.T) {
+	_, _, srv, now := throttledServer(t, "ann")
+	c := newClient(t, srv)
+	c.logIn("ann", "ann-password")
+	c.get("/settings")
+	for i := range LoginFreeAttempts {
+		if resp, _ := c.post("/settings/password", url.Values{"current": {"guess"}, "new": {"a-brand-new-one"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, body := c.post("/settings/password", url.Values{"current": {"ann-password"}, "new": {"a-brand-new-one"}})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many wrong passwords") {
+		t.Errorf("after %d wrong guesses: %d", LoginFreeAttempts, resp.StatusCode)
+	}
+	*now = now.Add(time.Second)
+	if resp, _ := c.post("/settings/password", url.Values{"current": {"ann-password"}, "new": {"a-brand-new-one"}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the delay: %d", resp.StatusCode)
 	}
 }

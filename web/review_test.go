@@ -106,13 +106,21 @@ func TestAccounts(t *testing.T) {
 	}
 }
 
-func TestLoginThrottle(t *testing.T) {
-	s, _ := newTestServer(t)
+// throttledServer is a server whose log-in throttle runs on a clock the
+// test moves, with one account.
+func throttledServer(t *testing.T, user string) (*Server, *store.DB, *httptest.Server, *time.Time) {
+	t.Helper()
+	s, db := newTestServer(t)
 	srv := httptest.NewServer(s)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	now := time.Now()
 	s.logins.now = func() time.Time { return now }
-	newClient(t, srv).signUp("admin", "admin-password")
+	newClient(t, srv).signUp(user, user+"-password")
+	return s, db, srv, &now
+}
+
+func TestLoginThrottle(t *testing.T) {
+	_, _, srv, now := throttledServer(t, "admin")
 	c := newClient(t, srv)
 	for i := 0; i < LoginFreeAttempts; i++ {
 		if resp := c.logIn("admin", "wrong"); resp.StatusCode != http.StatusUnauthorized {
@@ -130,7 +138,7 @@ func TestLoginThrottle(t *testing.T) {
 		t.Errorf("a forged X-Forwarded-For got around the throttle: %d", resp.StatusCode)
 	}
 	// A delay, not a lock: after it, the right password gets in.
-	now = now.Add(time.Second)
+	*now = now.Add(time.Second)
 	if resp := c.logIn("admin", "admin-password"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the delay: %d, want 303", resp.StatusCode)
 	}
@@ -179,16 +187,11 @@ func TestLoginThrottleBurst(t *testing.T) {
 // slow the people behind it by at most LoginMaxDelayPerIP, and failures
 // from spoofed addresses (behind a trusted proxy) do not keep a user out.
 func TestLoginThrottleNoLockout(t *testing.T) {
-	s, db := newTestServer(t)
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	now := time.Now()
-	s.logins.now = func() time.Time { return now }
-	newClient(t, srv).signUp("alice", "alice-password")
+	s, db, srv, now := throttledServer(t, "alice")
 	attacker := newClient(t, srv)
 	for i := range LoginFreeAttemptsPerIP + 10 {
 		attacker.logIn(fmt.Sprintf("made-up-%d", i), "wrong")
-		now = now.Add(time.Second)
+		*now = now.Add(time.Second)
 	}
 	alice := newClient(t, srv)
 	resp := alice.logIn("alice", "alice-password")
@@ -197,7 +200,7 @@ func TestLoginThrottleNoLockout(t *testing.T) {
 		if time.Duration(wait)*time.Second > LoginMaxDelayPerIP {
 			t.Fatalf("alice behind the same address must wait %ds", wait)
 		}
-		now = now.Add(time.Duration(wait) * time.Second)
+		*now = now.Add(time.Duration(wait) * time.Second)
 		resp = alice.logIn("alice", "alice-password")
 	}
 	if resp.StatusCode != http.StatusSeeOther {
