@@ -92,8 +92,12 @@ type Limits struct {
 	HTML  int // rendered HTML of all cards
 }
 
+// MaxUploadBytes is the most Markdown a deck uploaded in the browser may
+// have.
+const MaxUploadBytes = 512 << 10
+
 // UploadLimits are the caps of a deck uploaded in the browser.
-var UploadLimits = Limits{Bytes: 512 << 10, Cards: 5000, HTML: 16 << 20}
+var UploadLimits = Limits{Bytes: MaxUploadBytes, Cards: 5000, HTML: 16 << 20}
 
 // Parse parses and renders one deck. file names the deck in messages. The
 // error, if any, is an ErrorList holding every problem found.

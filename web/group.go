@@ -16,9 +16,8 @@ import (
 	"github.com/flashd/flashd/store"
 )
 
-// MaxDeckUpload is the largest deck a browser may upload (the bytes of
-// decks.UploadLimits).
-const MaxDeckUpload = 512 << 10
+// MaxDeckUpload is the largest deck a browser may upload.
+const MaxDeckUpload = decks.MaxUploadBytes
 
 // groupsPage lists the user's groups.
 type groupsPage struct {
