@@ -32,6 +32,22 @@ func seedSyntheticLog(t *testing.T, db *DB, u *User, sim srs.Simulation) []srs.L
 	return log
 }
 
+// optimizerSetup is a learner with a simulated history over a generated
+// deck (100 cards more than the simulation uses), on a clock a day after
+// the last rating.
+func optimizerSetup(t *testing.T, sim srs.Simulation) (*DB, *User, []srs.Logged) {
+	t.Helper()
+	db := openTestDB(t)
+	importDeck(t, db, genDeck(sim.Cards+100))
+	u, err := db.CreateUser(context.Background(), "learner", "learner-password", false, SignUpByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := seedSyntheticLog(t, db, u, sim)
+	db.Now = func() time.Time { return log[len(log)-1].At.Add(24 * time.Hour) }
+	return db, u, log
+}
+
 func stateOf(t *testing.T, db *DB, u *User, card int64) CardState {
 	t.Helper()
 	st, err := loadTarget(context.Background(), db.rq, u.ID, card)
@@ -46,15 +62,8 @@ func stateOf(t *testing.T, db *DB, u *User, card int64) CardState {
 // memory state is recomputed under them, the next rating is scheduled
 // and logged with them, and a reset goes back to the defaults.
 func TestOptimizeAdoptsRecomputesAndSchedules(t *testing.T) {
-	db := openTestDB(t)
+	db, u, log := optimizerSetup(t, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 1200, Days: 200, Seed: 21})
 	ctx := context.Background()
-	importDeck(t, db, genDeck(1300))
-	u, err := db.CreateUser(ctx, "learner", "learner-password", false, SignUpByAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 1200, Days: 200, Seed: 21})
-	db.Now = func() time.Time { return log[len(log)-1].At.Add(48 * time.Hour) }
 	card := log[len(log)-1].Card
 	before := stateOf(t, db, u, card)
 
@@ -204,15 +213,8 @@ func TestOptimizeRefusesShortHistory(t *testing.T) {
 // a second one for the same learner is refused while it runs, and it
 // finishes on its own.
 func TestStartOptimizationRunsInBackground(t *testing.T) {
-	db := openTestDB(t)
+	db, u, _ := optimizerSetup(t, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 800, Days: 150, Seed: 5})
 	ctx := context.Background()
-	importDeck(t, db, genDeck(900))
-	u, err := db.CreateUser(ctx, "learner", "learner-password", false, SignUpByAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := seedSyntheticLog(t, db, u, srs.Simulation{Truth: srs.ForgetfulParams(), Cards: 800, Days: 150, Seed: 5})
-	db.Now = func() time.Time { return log[len(log)-1].At.Add(24 * time.Hour) }
 	db.optimizerSlot <- struct{}{} // hold the server's one slot: the run waits
 	o, err := db.StartOptimization(ctx, u)
 	if err != nil {
