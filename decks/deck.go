@@ -44,7 +44,10 @@ type Deck struct {
 	File            string // the name the deck was parsed under, for messages
 	IDLine          int    // line of the id field, for messages about the id
 	Hash            string // hex SHA-256 of the source and the renderer version
-	Cards           []Card
+	// Source is the Markdown the deck was parsed from (without a byte
+	// order mark, lines ending in "\n"), so that it can be handed back.
+	Source string `json:"-"`
+	Cards  []Card
 }
 
 // Card is one reviewable card, rendered.

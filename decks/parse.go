@@ -145,7 +145,7 @@ func (p *parser) parse(src []byte) *Deck {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	lines := strings.Split(text, "\n")
 
-	d := &Deck{File: p.file, Hash: hex.EncodeToString(sum[:])}
+	d := &Deck{File: p.file, Hash: hex.EncodeToString(sum[:]), Source: text}
 	start := p.frontMatter(d, lines)
 	if start < 0 {
 		return nil
@@ -260,10 +260,10 @@ func (p *parser) split(lines []string, start int) []*rawCard {
 	for i := start; i < len(lines); i++ {
 		line, n := lines[i], i+1
 		if fence != "" {
-			if isFenceClose(line, fence) {
+			if FenceClose(line, fence) {
 				fence = ""
 			}
-		} else if f := fenceOpen(line); f != "" {
+		} else if f := FenceOpen(line); f != "" {
 			fence = f
 		} else if m := atxHeading.FindStringSubmatch(line); m != nil && len(m[1]) <= 3 {
 			stray = false
@@ -303,8 +303,9 @@ func (p *parser) split(lines []string, start int) []*rawCard {
 	return cards
 }
 
-// fenceOpen returns the marker of a code fence opened by line, or "".
-func fenceOpen(line string) string {
+// FenceOpen returns the marker of a code fence opened by line, or "",
+// as the parser reads fences (for tools that write decks).
+func FenceOpen(line string) string {
 	t := strings.TrimLeft(line, " ")
 	if len(line)-len(t) > 3 {
 		return ""
@@ -324,7 +325,9 @@ func fenceOpen(line string) string {
 	return ""
 }
 
-func isFenceClose(line, fence string) bool {
+// FenceClose reports whether line closes the code fence opened with
+// fence.
+func FenceClose(line, fence string) bool {
 	t := strings.TrimLeft(line, " ")
 	if len(line)-len(t) > 3 {
 		return false
@@ -509,10 +512,10 @@ func (p *parser) choice(c Card, body []string, first int) (Card, bool) {
 	ok := true
 	for i, line := range body {
 		if fence != "" {
-			if isFenceClose(line, fence) {
+			if FenceClose(line, fence) {
 				fence = ""
 			}
-		} else if f := fenceOpen(line); f != "" {
+		} else if f := FenceOpen(line); f != "" {
 			fence = f
 		} else if m := optionLine.FindStringSubmatch(line); m != nil {
 			if state == 2 {

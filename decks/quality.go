@@ -358,12 +358,12 @@ func answerShape(src string) (items, sentences int) {
 	tableCols := 0 // columns of the table being read, 0 outside a table
 	for _, line := range strings.Split(src, "\n") {
 		if fence != "" {
-			if isFenceClose(line, fence) {
+			if FenceClose(line, fence) {
 				fence = ""
 			}
 			continue
 		}
-		if f := fenceOpen(line); f != "" {
+		if f := FenceOpen(line); f != "" {
 			fence = f
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -33,6 +34,10 @@ type Card struct {
 	FrontHTML, BackHTML, ClozeHTML string
 	// Options are the answers of a choice card, in order.
 	Options []decks.Option
+	// Modified is the card's last edit: an .apkg gives it as the note's
+	// modification time, so that Anki updates a note it already holds
+	// only from a newer export.
+	Modified time.Time
 }
 
 // Deck is what is exported: a deck's title and tags and its cards in order.
@@ -145,7 +150,20 @@ var imgSrcValue = regexp.MustCompile(`(?i)<img\b[^>]*\ssrc\s*=\s*(?:"([^"]*)"|'(
 // written, so an image in a folder or with a percent-encoded name will not
 // show even once copied there. Images inside the deck (data: URLs) need
 // nothing.
-func MediaWarnings(d Deck) []string {
+func MediaWarnings(d Deck) []string { return mediaWarnings(d, nil) }
+
+// PackageMediaWarnings is MediaWarnings for an .apkg export: the files
+// it carries need nothing; any other local image will not show in Anki.
+func PackageMediaWarnings(e Export) []string {
+	if e.Media == nil {
+		e.Media = map[string][]byte{}
+	}
+	return mediaWarnings(e.Deck, e.Media)
+}
+
+// mediaWarnings is MediaWarnings for a CSV (held nil) or for a package
+// carrying the held files.
+func mediaWarnings(d Deck, held map[string][]byte) []string {
 	var out []string
 	seen := map[string]bool{}
 	check := func(html string) {
@@ -156,8 +174,13 @@ func MediaWarnings(d Deck) []string {
 				continue
 			}
 			seen[src] = true
+			if _, ok := held[src]; ok {
+				continue
+			}
 			lower := strings.ToLower(src)
 			switch {
+			case held != nil && !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(src, "//"):
+				out = append(out, fmt.Sprintf("image %s is not held by the server, so the package does not carry it: it will not show in Anki", src))
 			case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") || strings.HasPrefix(src, "//"):
 				out = append(out, fmt.Sprintf("image %s is on another site: Anki shows it only while online", src))
 			case strings.ContainsAny(src, "/\\"):
@@ -232,8 +255,11 @@ func deckName(title string) string {
 	if t == "blank" {
 		t = "Untitled"
 	}
-	return "flashd::" + t
+	return exportParent + t
 }
+
+// exportParent is the Anki deck exported decks sit under.
+const exportParent = "flashd::"
 
 // normalizedDeckPart is one "::" part of a deck name as Anki normalises
 // it.

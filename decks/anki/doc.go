@@ -1,7 +1,23 @@
-// Package anki writes a flashd deck as an Anki text-import file (Anki
-// 2.1.55 or newer), so that File > Import takes it without any change in the
-// import dialog, and importing a newer export of the same deck updates the
-// notes in place instead of adding duplicates.
+// Package anki moves decks between flashd and Anki, both ways:
+//
+//   - Write writes a deck as an Anki text-import file (Anki 2.1.55 or
+//     newer: its content), so that File > Import takes it without any
+//     change in the import dialog, and importing a newer export of the
+//     same deck updates the notes in place instead of adding duplicates.
+//   - WritePackage writes an .apkg (content, media, and one learner's
+//     schedule, review log and deck options) with note types of its own,
+//     so no UI language matters. Its decisions are listed at the top of
+//     apkg_write.go.
+//   - ReadPackage reads the .apkg and .colpkg of every Anki version
+//     (collection.anki2, .anki21 and the zstd-compressed .anki21b), and
+//     ReadText Anki's "Notes in Plain Text" files, as a Collection; its
+//     rules (and its guards against hostile uploads) are at the top of
+//     apkg_read.go.
+//   - Markdown turns a Collection into flashd Markdown decks, one per Anki
+//     deck, keeping each note's GUID in its card key (NoteKey,
+//     GUIDFromKey); its decisions are at the top of markdown.go.
+//
+// The rest of this comment is the text-import file.
 //
 // # Format
 //
@@ -10,6 +26,7 @@
 //
 //	#separator:tab
 //	#html:true
+//	#if matches:update current
 //	#guid column:1
 //	#notetype column:2
 //	#deck column:3
