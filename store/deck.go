@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/decks/anki"
 )
 
 // Deck is an imported deck.
@@ -98,6 +99,10 @@ type ImportOptions struct {
 	// with a *RetireError listing the cards it would retire.
 	ConfirmRetire bool
 	ConfirmedHash string
+	// Media are files to add to (or replace in) the deck, by the name its
+	// cards use: images and links naming a file the deck holds are served
+	// from the deck (see MediaURL).
+	Media map[string][]byte
 }
 
 // RetireError is the answer to an import that would retire most of a
@@ -143,6 +148,11 @@ const cardColumns = `id, deck_id, card_key, note_key, explicit_key, cloze, posit
 // is skipped without writing.
 func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) (ImportResult, error) {
 	res := ImportResult{Deck: d.ID}
+	if err := checkMedia(opt.Media); err != nil {
+		return res, err
+	}
+	dd := *d // storeMedia rewrites the cards' media addresses
+	d = &dd
 	slug := d.ID
 	switch {
 	case opt.OwnerID != 0:
@@ -153,53 +163,7 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 	res.Slug = slug
 	// An import may be long: it runs alone, so a rating waits for it at
 	// most once, and ratings never share its transaction.
-	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
-		now := db.now()
-		action := "created"
-		var deck Deck
-		err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, slug)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, builtin, group_id, owner_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				slug, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
-			if err != nil {
-				return err
-			}
-			deck.ID, _ = r.LastInsertId()
-		case err != nil:
-			return err
-		case !opt.sameScope(&deck):
-			// Deck ids are unique on a server, so that /decks/{id} names one
-			// deck; another group's deck keeps its id. (Private decks have
-			// addresses of their own, so none is ever in the way.)
-			return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
-		case deck.SourceHash == d.Hash:
-			res.Skipped = true
-			return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
-		default:
-			action = "updated"
-			if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, builtin = ?, updated_at = ? WHERE id = ?`,
-				d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, opt.Builtin, now, deck.ID); err != nil {
-				return err
-			}
-		}
-		var active int
-		if err := tx.GetContext(ctx, &active, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID); err != nil {
-			return err
-		}
-		retired, err := importCards(ctx, tx, deck.ID, d, now, &res)
-		if err != nil {
-			return err
-		}
-		if opt.ConfirmRetire && len(retired) >= 2 && 2*len(retired) > active && opt.ConfirmedHash != d.Hash {
-			return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired}
-		}
-		if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, res, ""); err != nil {
-			return err
-		}
-		return recount(ctx, tx, deck.ID)
-	})
+	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error { return importDeckTx(ctx, tx, d, opt, db.now(), &res) })
 	var re *RetireError
 	if errors.As(err, &re) {
 		return ImportResult{}, re
@@ -211,6 +175,63 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 		return ImportResult{}, fmt.Errorf("import deck %q: %w", d.ID, err)
 	}
 	return res, nil
+}
+
+// importDeckTx is ImportDeck inside a write transaction; res.Slug is the
+// deck's address.
+func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOptions, now int64, res *ImportResult) error {
+	slug := res.Slug
+	action := "created"
+	var deck Deck
+	err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, slug)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, source, builtin, group_id, owner_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			slug, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
+		if err != nil {
+			return err
+		}
+		deck.ID, _ = r.LastInsertId()
+	case err != nil:
+		return err
+	case !opt.sameScope(&deck):
+		// Deck ids are unique on a server, so that /decks/{id} names one
+		// deck; another group's deck keeps its id. (Private decks have
+		// addresses of their own, so none is ever in the way.)
+		return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
+	case deck.SourceHash == d.Hash:
+		res.Skipped = true
+		// Decks imported before sources were kept get theirs now.
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET source = ? WHERE id = ? AND source = ''`, d.Source, deck.ID); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
+	default:
+		action = "updated"
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, source = ?, builtin = ?, updated_at = ? WHERE id = ?`,
+			d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, now, deck.ID); err != nil {
+			return err
+		}
+	}
+	if err := storeMedia(ctx, tx, deck.ID, d, opt.Media, now); err != nil {
+		return err
+	}
+	var active int
+	if err := tx.GetContext(ctx, &active, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID); err != nil {
+		return err
+	}
+	retired, err := importCards(ctx, tx, deck.ID, d, now, res)
+	if err != nil {
+		return err
+	}
+	if opt.ConfirmRetire && len(retired) >= 2 && 2*len(retired) > active && opt.ConfirmedHash != d.Hash {
+		return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired}
+	}
+	if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, *res, ""); err != nil {
+		return err
+	}
+	return recount(ctx, tx, deck.ID)
 }
 
 // recount brings what the review queue reads of a deck up to date after
@@ -332,7 +353,13 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 // after that. Cloze cards of one note share it. The note kind is part of
 // it because Anki refuses to update a note whose type changed: a card
 // rewritten from basic to cloze gets a new id.
+//
+// A card imported from Anki keeps its note's GUID (anki.NoteKey makes
+// the key from it), so exporting it back updates the note it came from.
 func guid(deck, noteKey string, t decks.Type) string {
+	if g, ok := anki.GUIDFromKey(noteKey); ok {
+		return g
+	}
 	kind := "basic"
 	if t == decks.TypeCloze {
 		kind = "cloze"

@@ -20,12 +20,44 @@ import (
 // nothing is written unless all of them are. It returns how many ratings
 // were added. Imported rows record no answer time.
 func (db *DB) ImportHistory(ctx context.Context, u *User, log []srs.Logged) (int, error) {
+	var added int
+	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		added, _, err = importHistoryTx(ctx, tx, u, log, nil, false, db.now())
+		return err
+	})
+	if err != nil {
+		if ErrorCode(err) != EInternal {
+			return 0, err
+		}
+		return 0, fmt.Errorf("import history: %w", err)
+	}
+	return added, nil
+}
+
+// cardMarks are what a card's schedule holds besides its ratings.
+type cardMarks struct {
+	Suspended   bool
+	Flagged     bool
+	BuriedUntil int64
+}
+
+// importHistoryTx is ImportHistory inside a write transaction, with the
+// marks to set on cards (by id) after their ratings. With keepStudied a
+// card the learner has already studied here keeps its schedule, and its
+// ratings are left out (counted in kept) instead of failing the import.
+func importHistoryTx(ctx context.Context, tx *sqlx.Tx, u *User, log []srs.Logged, marks map[int64]cardMarks, keepStudied bool, now int64) (added, kept int, err error) {
 	byCard := map[int64][]srs.Logged{}
 	for _, l := range log {
 		if !l.Rating.Valid() {
-			return 0, Errorf(EInvalid, "Card %d: a rating is 1 to 4, got %d.", l.Card, l.Rating)
+			return 0, 0, Errorf(EInvalid, "Card %d: a rating is 1 to 4, got %d.", l.Card, l.Rating)
 		}
 		byCard[l.Card] = append(byCard[l.Card], l)
+	}
+	for id := range marks {
+		if _, ok := byCard[id]; !ok {
+			byCard[id] = nil
+		}
 	}
 	cards := make([]int64, 0, len(byCard))
 	for id := range byCard {
@@ -35,47 +67,46 @@ func (db *DB) ImportHistory(ctx context.Context, u *User, log []srs.Logged) (int
 	set := u.Settings()
 	sched := srs.NewScheduler(set)
 	decksTouched := map[int64]bool{}
-	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
-		for _, id := range cards {
-			t, err := loadTarget(ctx, tx, u.ID, id)
-			if err != nil {
-				return err
-			}
-			if t.state.Phase != srs.New || t.state.Version != 0 {
-				return Errorf(EConflict, "Card %d already has a history here; only cards not studied yet can be imported.", id)
-			}
-			decksTouched[t.deckID] = true
-			cl := byCard[id]
-			slices.SortStableFunc(cl, func(a, b srs.Logged) int { return a.At.Compare(b.At) })
-			st := t.state
-			for _, l := range cl {
-				at := l.At.Truncate(time.Millisecond)
-				before := st
-				if st, err = rated(sched, before, at, l.Rating); err != nil {
-					return err
-				}
-				st.Version++
-				if _, err := logRating(ctx, tx, u, set, id, before, st, l.Rating, at, 0); err != nil {
-					return err
-				}
-			}
-			st.Version-- // saveState stores Version+1
-			if err := saveState(ctx, tx, u.ID, id, st, db.now()); err != nil {
-				return err
-			}
+	for _, id := range cards {
+		t, err := loadTarget(ctx, tx, u.ID, id)
+		if err != nil {
+			return 0, 0, err
 		}
-		for deck := range decksTouched {
-			if err := recount(ctx, tx, deck); err != nil {
-				return err
+		if t.state.Phase != srs.New || t.state.Version != 0 {
+			if keepStudied {
+				kept += len(byCard[id])
+				continue
 			}
+			return 0, 0, Errorf(EConflict, "Card %d already has a history here; only cards not studied yet can be imported.", id)
 		}
-		return nil
-	})
-	if err != nil {
-		if ErrorCode(err) != EInternal {
-			return 0, err
+		decksTouched[t.deckID] = true
+		cl := byCard[id]
+		slices.SortStableFunc(cl, func(a, b srs.Logged) int { return a.At.Compare(b.At) })
+		st := t.state
+		for _, l := range cl {
+			at := l.At.Truncate(time.Millisecond)
+			before := st
+			if st, err = rated(sched, before, at, l.Rating); err != nil {
+				return 0, 0, err
+			}
+			st.Version++
+			if _, err := logRating(ctx, tx, u, set, id, before, st, l.Rating, at, 0); err != nil {
+				return 0, 0, err
+			}
+			added++
 		}
-		return 0, fmt.Errorf("import history: %w", err)
+		if m, ok := marks[id]; ok {
+			st.Suspended, st.Flagged, st.BuriedUntil = m.Suspended, m.Flagged, m.BuriedUntil
+		}
+		st.Version-- // saveState stores Version+1
+		if err := saveState(ctx, tx, u.ID, id, st, now); err != nil {
+			return 0, 0, err
+		}
 	}
-	return len(log), nil
+	for deck := range decksTouched {
+		if err := recount(ctx, tx, deck); err != nil {
+			return 0, 0, err
+		}
+	}
+	return added, kept, nil
 }

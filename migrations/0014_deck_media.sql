@@ -1,0 +1,20 @@
+-- Media files a deck's cards show (images, sounds), such as those that
+-- come with a deck imported from Anki. A file is addressed by its content
+-- hash and name, /media/{sha256}/{name}, so the address outlives a deck's
+-- move to another group; only a user who may see a deck holding it gets
+-- it.
+CREATE TABLE deck_media (
+    deck_id      INTEGER NOT NULL REFERENCES decks (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,               -- as the deck's fields name it
+    sha256       TEXT    NOT NULL,               -- hex of the content's SHA-256
+    content_type TEXT    NOT NULL,
+    data         BLOB    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (deck_id, name)
+);
+CREATE INDEX deck_media_hash ON deck_media (sha256);
+
+-- The Markdown a deck was last imported from, handed back at
+-- /decks/{id}/deck.md (Markdown is a deck's source of truth, also for a
+-- deck that came from Anki).
+ALTER TABLE decks ADD COLUMN source TEXT NOT NULL DEFAULT '';
