@@ -20,6 +20,7 @@ type decksPage struct {
 	layout
 	Decks  []store.Deck
 	Upload uploadResult
+	Anki   ankiUploadResult
 }
 
 // handleDecks lists every deck.

@@ -26,11 +26,18 @@ The task role.
 // postMultipart uploads a deck file as the multipart field "deck".
 func (c *client) postMultipart(path, filename, content string) (*http.Response, string) {
 	c.t.Helper()
+	return c.postFile(path, "deck", filename, []byte(content))
+}
+
+// postFile uploads a file in the multipart field with the current CSRF
+// token.
+func (c *client) postFile(path, field, filename string, content []byte) (*http.Response, string) {
+	c.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	w.WriteField("csrf", c.csrf)
-	fw, _ := w.CreateFormFile("deck", filename)
-	fw.Write([]byte(content))
+	fw, _ := w.CreateFormFile(field, filename)
+	fw.Write(content)
 	w.Close()
 	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())

@@ -20,10 +20,15 @@ func (s *Server) routes() *echo.Echo {
 		middleware.Recover(),
 		s.logRequests,
 		s.securityHeaders,
-		middleware.BodyLimit("1M"), // MaxBodyBytes
+		// Every body is held to MaxBodyBytes but an Anki upload's (to
+		// MaxAnkiUpload).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isAnkiUpload}),   // MaxBodyBytes
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "65M", Skipper: notAnkiUpload}), // MaxAnkiUpload and its form
 		// No request waits longer than this for the database: a busy
 		// server answers 503 rather than leaving people hanging.
-		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: RequestTimeout}),
+		// An Anki upload (a collection with years of reviews) gets longer.
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: RequestTimeout, Skipper: isAnkiUpload}),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: AnkiUploadTimeout, Skipper: notAnkiUpload}),
 		admit(admitSlots()),
 	)
 	e.GET("/healthz", s.handleHealth)
@@ -46,7 +51,11 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/decks", s.handleDecks)
 	user.POST("/decks", s.handleUploadPrivate)
 	user.GET("/decks/:id", s.handleDeck)
+	user.POST(ankiUploadPath, s.handleAnkiUpload)
 	user.GET("/decks/:id/anki.csv", s.handleAnkiExport)
+	user.GET("/decks/:id/anki.apkg", s.handleApkgExport)
+	user.GET("/decks/:id/deck.md", s.handleDeckSource)
+	user.GET("/media/:sum/:name", s.handleMedia)
 	user.POST("/decks/:id/pause", s.handlePause)
 	user.GET("/decks/:id/history", s.handleDeckHistory)
 	user.POST("/decks/:id/move", s.handleMoveDeck)
@@ -126,3 +135,11 @@ func loggedPath(path string) string {
 	}
 	return path
 }
+
+// isAnkiUpload reports whether a request is an Anki upload, whose body
+// may be larger than any other.
+func isAnkiUpload(c echo.Context) bool {
+	return c.Request().Method == "POST" && c.Request().URL.Path == ankiUploadPath
+}
+
+func notAnkiUpload(c echo.Context) bool { return !isAnkiUpload(c) }

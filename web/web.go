@@ -28,6 +28,10 @@ const MaxBodyBytes = 1 << 20
 // database included.
 const RequestTimeout = 10 * time.Second
 
+// AnkiUploadTimeout bounds an Anki upload, which may replay years of
+// reviews (within the server's 60 s write timeout).
+const AnkiUploadTimeout = 50 * time.Second
+
 // Server serves flashd over HTTP.
 type Server struct {
 	db     *store.DB

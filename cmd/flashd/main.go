@@ -5,7 +5,8 @@
 //	flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
 //	flashd import   [--db FILE] PATH...
 //	flashd lint     [--quality] [--strict] PATH...
-//	flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
+//	flashd export   [--db FILE] --deck ID [--format anki-csv|apkg] [--user NAME] [-o FILE]
+//	flashd import-anki [--db FILE] [--user NAME [--public]] [--md DIR] FILE.apkg|FILE.colpkg|FILE.txt
 //	flashd user add [--db FILE] [--admin] NAME   (password on stdin)
 //	flashd user disable|enable [--db FILE] NAME
 //	flashd backup   [--db FILE] OUT
@@ -44,7 +45,8 @@ const usage = `usage:
   flashd [serve]  [--addr 127.0.0.1:8080] [--db ./flashd.db]
   flashd import   [--db FILE] PATH...
   flashd lint     [--quality] [--strict] PATH...
-  flashd export   [--db FILE] --deck ID [--format anki-csv] [-o FILE]
+  flashd export   [--db FILE] --deck ID [--format anki-csv|apkg] [--user NAME] [-o FILE]
+  flashd import-anki [--db FILE] [--user NAME [--public]] [--md DIR] FILE.apkg|FILE.colpkg|FILE.txt
   flashd user add [--db FILE] [--admin] NAME   (password on stdin)
   flashd user disable|enable [--db FILE] NAME
   flashd backup   [--db FILE] OUT
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLint(ctx, args, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, args, getenv, stdout, stderr)
+	case "import-anki":
+		return runImportAnki(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "optimize":

@@ -229,7 +229,9 @@ func TestExportCommand(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"export", "--db", db, "--deck", "nope"},
-		{"export", "--db", db, "--deck", "good", "--format", "apkg"},
+		{"export", "--db", db, "--deck", "good", "--format", "xml"},
+		{"export", "--db", db, "--deck", "good", "--user", "ann"},
+		{"export", "--db", db, "--deck", "good", "--format", "apkg", "--user", "nobody"},
 		{"export", "--db", db},
 		{"export", "--db", filepath.Join(dir, "missing.db"), "--deck", "good"},
 	} {
@@ -276,5 +278,66 @@ func TestUserDisable(t *testing.T) {
 	}
 	if out, _, err := runCmd(t, "user", "enable", "--db", db, "ben"); err != nil || out != "user ben enabled\n" {
 		t.Errorf("enable: %q %v", out, err)
+	}
+}
+
+// TestAnkiCommands: a deck goes out as .apkg and as CSV and comes back in
+// through import-anki into another database, its Markdown written out;
+// importing again updates instead of duplicating; bad input is refused
+// and imports nothing.
+func TestAnkiCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "flashd.db")
+	deck := writeFile(t, dir, "good.md", goodDeck)
+	if _, _, err := runCmd(t, "import", "--db", db, deck); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"user", "add", "--db", db, "ann"}, noEnv, strings.NewReader("first-password\n"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	apkg := filepath.Join(dir, "good.apkg")
+	if _, errOut, err := runCmd(t, "export", "--db", db, "--deck", "good", "--format", "apkg", "--user", "ann", "-o", apkg); err != nil || !strings.Contains(errOut, "written to "+apkg) {
+		t.Fatalf("export apkg: %v %s", err, errOut)
+	}
+	csv := filepath.Join(dir, "good.csv")
+	if _, _, err := runCmd(t, "export", "--db", db, "--deck", "good", "-o", csv); err != nil {
+		t.Fatal(err)
+	}
+
+	other := filepath.Join(dir, "other.db")
+	mdDir := filepath.Join(dir, "md")
+	out, errOut, err := runCmd(t, "import-anki", "--db", other, "--md", mdDir, apkg)
+	if err != nil {
+		t.Fatalf("import-anki: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "2 added") || !strings.Contains(out, "Markdown in "+mdDir) {
+		t.Errorf("import-anki output: %q", out)
+	}
+	files, _ := filepath.Glob(filepath.Join(mdDir, "*.md"))
+	if len(files) != 1 {
+		t.Fatalf("Markdown files written: %v", files)
+	}
+	if out, _, err := runCmd(t, "lint", files[0]); err != nil {
+		t.Errorf("the written Markdown does not lint: %v %s", err, out)
+	}
+	if out, _, err := runCmd(t, "import-anki", "--db", other, "--md", mdDir, apkg); err != nil || !strings.Contains(out, "0 added") {
+		t.Errorf("second import-anki: %v %q", err, out)
+	}
+	// The CSV carries the same notes: importing it updates the same deck.
+	if out, _, err := runCmd(t, "import-anki", "--db", other, "--md", mdDir, csv); err != nil || !strings.Contains(out, "0 added") {
+		t.Errorf("import-anki of the CSV: %v %q", err, out)
+	}
+
+	junk := writeFile(t, dir, "junk.apkg", "PK\x03\x04 not really a zip")
+	for _, args := range [][]string{
+		{"import-anki", "--db", other, junk},
+		{"import-anki", "--db", other, filepath.Join(dir, "missing.apkg")},
+		{"import-anki", "--db", other, "--user", "nobody", apkg},
+		{"import-anki", "--db", other, "--public", apkg},
+		{"import-anki", "--db", other},
+	} {
+		if _, _, err := runCmd(t, args...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
 	}
 }
