@@ -185,7 +185,7 @@ const (
 
 // fxSQLite makes an SQLite database from the statements and returns the
 // file's bytes.
-func fxSQLite(t *testing.T, wal bool, stmts ...[]string) []byte {
+func fxSQLite(t testing.TB, wal bool, stmts ...[]string) []byte {
 	t.Helper()
 	if err := readRegisterUnicase(); err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func fxSQLite(t *testing.T, wal bool, stmts ...[]string) []byte {
 }
 
 // fxSchema11Col is a schema 11 collection of the test content.
-func fxSchema11Col(t *testing.T) []byte {
+func fxSchema11Col(t testing.TB) []byte {
 	return fxSQLite(t, false, fxSchema11, fxRows, []string{
 		fmt.Sprintf(`UPDATE col SET crt = %d, ver = 11, models = '%s', decks = '%s'`, fxCrt, fxModelsJSON, fxDecksJSON),
 	})
@@ -228,7 +228,7 @@ func fxSchema11Col(t *testing.T) []byte {
 
 // fxDummyCol is the collection.anki2 that modern Anki writes beside the
 // real collection: one note asking to update Anki.
-func fxDummyCol(t *testing.T) []byte {
+func fxDummyCol(t testing.TB) []byte {
 	return fxSQLite(t, false, fxSchema11, []string{
 		`UPDATE col SET crt = 1600000000, ver = 11,
 			models = '{"5": {"id": 5, "name": "Basic", "type": 0, "flds": [{"name": "Front", "ord": 0}, {"name": "Back", "ord": 1}]}}',
@@ -277,7 +277,7 @@ func fxMediaEntries(entries ...[]byte) []byte {
 
 // fxSchema18Col is a schema 18 collection of the test content, in WAL
 // mode as Anki leaves it. col.models and col.decks are empty, as in Anki.
-func fxSchema18Col(t *testing.T) []byte {
+func fxSchema18Col(t testing.TB) []byte {
 	basicConfig := fxPBBytes(nil, 3, []byte(".card {}"))                                       // css; kind unset: normal
 	basicConfig = fxPBBytes(basicConfig, 255, []byte(`{"x":1}`))                               // other
 	clozeConfig := fxPBVarint(fxPBBytes(nil, 3, []byte(".cloze {}")), 1, 1)                    // kind: cloze, after css
@@ -314,7 +314,7 @@ type fxEntry struct {
 }
 
 // fxZip makes a zip archive of the entries.
-func fxZip(t *testing.T, entries ...fxEntry) []byte {
+func fxZip(t testing.TB, entries ...fxEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -338,7 +338,7 @@ func fxZip(t *testing.T, entries ...fxEntry) []byte {
 }
 
 // fxZstd compresses b with zstd.
-func fxZstd(t *testing.T, b []byte) []byte {
+func fxZstd(t testing.TB, b []byte) []byte {
 	t.Helper()
 	enc, err := zstd.NewWriter(nil)
 	if err != nil {
@@ -350,7 +350,7 @@ func fxZstd(t *testing.T, b []byte) []byte {
 
 // fxLegacyMedia are the media entries of a legacy package: the JSON map
 // and the uncompressed files under their numbers.
-func fxLegacyMedia(t *testing.T, names map[string]string, files map[string][]byte) []fxEntry {
+func fxLegacyMedia(t testing.TB, names map[string]string, files map[string][]byte) []fxEntry {
 	t.Helper()
 	m, err := json.Marshal(names)
 	if err != nil {
@@ -365,7 +365,7 @@ func fxLegacyMedia(t *testing.T, names map[string]string, files map[string][]byt
 
 // fxLegacy1 is a legacy 1 package: collection.anki2 (schema 11), no meta,
 // a JSON media map.
-func fxLegacy1(t *testing.T) []byte {
+func fxLegacy1(t testing.TB) []byte {
 	entries := []fxEntry{{name: "collection.anki2", data: fxSchema11Col(t), deflate: true}}
 	entries = append(entries, fxLegacyMedia(t,
 		map[string]string{"0": "pic.png", "1": "sound.mp3"},
@@ -376,7 +376,7 @@ func fxLegacy1(t *testing.T) []byte {
 // fxLegacy2 is a legacy 2 package: collection.anki21 beside a dummy
 // collection.anki2, with a meta entry of version 2 when meta is set.
 // Its media numbers have a gap, as legacy maps may.
-func fxLegacy2(t *testing.T, meta bool) []byte {
+func fxLegacy2(t testing.TB, meta bool) []byte {
 	var entries []fxEntry
 	if meta {
 		entries = append(entries, fxEntry{name: "meta", data: fxMeta(2)})
@@ -393,7 +393,7 @@ func fxLegacy2(t *testing.T, meta bool) []byte {
 // fxLatest is a latest (version 3) package: meta, zstd collection.anki21b
 // in schema 18, the dummy collection.anki2, a zstd protobuf media list and
 // zstd media files; the second file sits under its legacy_zip_filename.
-func fxLatest(t *testing.T) []byte {
+func fxLatest(t testing.TB) []byte {
 	list := fxMediaEntries(fxMediaEntry("pic.png", fxPNG, -1), fxMediaEntry("sound.mp3", fxMP3, 7))
 	return fxZip(t,
 		fxEntry{name: "meta", data: fxMeta(3)},
@@ -407,7 +407,7 @@ func fxLatest(t *testing.T) []byte {
 
 // fxRead reads a package from memory with the limits, and checks that a
 // failure returns no Collection.
-func fxRead(t *testing.T, pkg []byte, lim ReadLimits) (*Collection, error) {
+func fxRead(t testing.TB, pkg []byte, lim ReadLimits) (*Collection, error) {
 	t.Helper()
 	col, err := ReadPackage(bytes.NewReader(pkg), int64(len(pkg)), lim)
 	if err != nil && col != nil {
@@ -417,7 +417,7 @@ func fxRead(t *testing.T, pkg []byte, lim ReadLimits) (*Collection, error) {
 }
 
 // fxCompare reports every field of got that differs from want.
-func fxCompare(t *testing.T, got, want *Collection) {
+func fxCompare(t testing.TB, got, want *Collection) {
 	t.Helper()
 	if got == nil {
 		t.Fatal("nil Collection")
@@ -434,11 +434,11 @@ func fxCompare(t *testing.T, got, want *Collection) {
 func TestReadPackageVersions(t *testing.T) {
 	for _, tc := range []struct {
 		name, format string
-		pkg          func(t *testing.T) []byte
+		pkg          func(t testing.TB) []byte
 	}{
 		{"legacy 1", "collection.anki2", fxLegacy1},
-		{"legacy 2 with meta", "collection.anki21", func(t *testing.T) []byte { return fxLegacy2(t, true) }},
-		{"legacy 2 without meta", "collection.anki21", func(t *testing.T) []byte { return fxLegacy2(t, false) }},
+		{"legacy 2 with meta", "collection.anki21", func(t testing.TB) []byte { return fxLegacy2(t, true) }},
+		{"legacy 2 without meta", "collection.anki21", func(t testing.TB) []byte { return fxLegacy2(t, false) }},
 		{"latest", "collection.anki21b", fxLatest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 )
 
 // pkgtZone is the learner's zone of the tests: not UTC, with DST.
-func pkgtZone(t *testing.T) *time.Location {
+func pkgtZone(t testing.TB) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -62,7 +62,7 @@ func pkgtDeck(loc *time.Location) Deck {
 }
 
 // pkgtRate rates a card through the real scheduler and logs the rating.
-func pkgtRate(t *testing.T, s *srs.Scheduler, p *Progress, at time.Time, r srs.Rating, answer time.Duration) {
+func pkgtRate(t testing.TB, s *srs.Scheduler, p *Progress, at time.Time, r srs.Rating, answer time.Duration) {
 	t.Helper()
 	next, err := s.Next(p.State, at, r)
 	if err != nil {
@@ -76,7 +76,7 @@ func pkgtRate(t *testing.T, s *srs.Scheduler, p *Progress, at time.Time, r srs.R
 // five times (ending in review, flagged), card 1 in intraday learning and
 // suspended, card 2 in learning due on the next study day, card 3 new and
 // buried, card 4 never studied (Progress is one shorter than Cards).
-func pkgtMakeFixture(t *testing.T, params srs.Params) pkgtFixture {
+func pkgtMakeFixture(t testing.TB, params srs.Params) pkgtFixture {
 	t.Helper()
 	loc := pkgtZone(t)
 	set := srs.DefaultSettings()
