@@ -111,7 +111,7 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 			}
 			dr := AnkiDeckResult{Name: p.file.Name, ImportResult: r, Markdown: p.file.Markdown, Media: len(p.media)}
 			if opt.Learner != nil {
-				if err := importAnkiHistory(ctx, tx, c, p.file, p.slug, opt.Learner, now, &dr, &res.Warnings); err != nil {
+				if err := importAnkiHistory(ctx, tx, db.tq(tx), c, p.file, p.slug, opt.Learner, now, &dr, &res.Warnings); err != nil {
 					return err
 				}
 			}
@@ -131,7 +131,7 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 
 // importAnkiHistory replays the review log of one imported deck's cards
 // for the learner.
-func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, c *anki.Collection, f anki.DeckFile, slug string, u *User, now int64, dr *AnkiDeckResult, warnings *[]string) error {
+func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Collection, f anki.DeckFile, slug string, u *User, now int64, dr *AnkiDeckResult, warnings *[]string) error {
 	var rows []struct {
 		ID  int64  `db:"id"`
 		Key string `db:"card_key"`
@@ -170,7 +170,7 @@ func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, c *anki.Collection, f a
 	if skipped > 0 {
 		*warnings = append(*warnings, fmt.Sprintf("deck %s: %d review log entries are not ratings flashd replays (manual reschedules, previews without rescheduling) and were left out", f.Name, skipped))
 	}
-	added, kept, err := importHistoryTx(ctx, tx, u, log, marks, true, now)
+	added, kept, err := importHistoryTx(ctx, tx, q, u, log, marks, true, now)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (db *DB) ImportHistory(ctx context.Context, u *User, log []srs.Logged) (int
 	var added int
 	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		added, _, err = importHistoryTx(ctx, tx, u, log, nil, false, db.now())
+		added, _, err = importHistoryTx(ctx, tx, db.tq(tx), u, log, nil, false, db.now())
 		return err
 	})
 	if err != nil {
@@ -46,7 +46,8 @@ type cardMarks struct {
 // marks to set on cards (by id) after their ratings. With keepStudied a
 // card the learner has already studied here keeps its schedule, and its
 // ratings are left out (counted in kept) instead of failing the import.
-func importHistoryTx(ctx context.Context, tx *sqlx.Tx, u *User, log []srs.Logged, marks map[int64]cardMarks, keepStudied bool, now int64) (added, kept int, err error) {
+// Its statements go through q, the transaction's prepared statements.
+func importHistoryTx(ctx context.Context, tx *sqlx.Tx, q cached, u *User, log []srs.Logged, marks map[int64]cardMarks, keepStudied bool, now int64) (added, kept int, err error) {
 	byCard := map[int64][]srs.Logged{}
 	for _, l := range log {
 		if !l.Rating.Valid() {
@@ -68,7 +69,7 @@ func importHistoryTx(ctx context.Context, tx *sqlx.Tx, u *User, log []srs.Logged
 	sched := srs.NewScheduler(set)
 	decksTouched := map[int64]bool{}
 	for _, id := range cards {
-		t, err := loadTarget(ctx, tx, u.ID, id)
+		t, err := loadTarget(ctx, q, u.ID, id)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -90,7 +91,7 @@ func importHistoryTx(ctx context.Context, tx *sqlx.Tx, u *User, log []srs.Logged
 				return 0, 0, err
 			}
 			st.Version++
-			if _, err := logRating(ctx, tx, u, set, id, before, st, l.Rating, at, 0); err != nil {
+			if _, err := logRating(ctx, q, u, set, id, before, st, l.Rating, at, 0); err != nil {
 				return 0, 0, err
 			}
 			added++
@@ -99,7 +100,7 @@ func importHistoryTx(ctx context.Context, tx *sqlx.Tx, u *User, log []srs.Logged
 			st.Suspended, st.Flagged, st.BuriedUntil = m.Suspended, m.Flagged, m.BuriedUntil
 		}
 		st.Version-- // saveState stores Version+1
-		if err := saveState(ctx, tx, u.ID, id, st, now); err != nil {
+		if err := saveState(ctx, q, u.ID, id, st, now); err != nil {
 			return 0, 0, err
 		}
 	}
