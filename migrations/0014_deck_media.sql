@@ -18,3 +18,9 @@ CREATE INDEX deck_media_hash ON deck_media (sha256);
 -- /decks/{id}/deck.md (Markdown is a deck's source of truth, also for a
 -- deck that came from Anki).
 ALTER TABLE decks ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+-- The Anki deck a deck was imported from ("anki:<collection crt>:<deck
+-- id>", or "text:<deck name>" for a notes file), so that importing the
+-- same collection again updates it even when the deck was renamed, and
+-- never a deck of another collection that happens to share its name.
+ALTER TABLE decks ADD COLUMN anki_origin TEXT NOT NULL DEFAULT '';

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"html"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -62,24 +64,40 @@ type AnkiImportResult struct {
 // transaction: each deck becomes a flashd deck written as Markdown
 // (anki.Markdown) and imported like an upload, with the media its cards
 // show; with opt.Learner, the learner's ratings follow. Re-importing the
-// same collection updates the same decks and cards (keys come from the
-// notes' GUIDs), never duplicates them. Notes that cannot come across are
-// listed in the result; anything else that fails imports nothing.
+// same collection updates the same decks (found by the Anki deck they
+// came from, even renamed) and cards (keys come from the notes' GUIDs),
+// never duplicates them; a deck of another collection never takes the
+// place of one already here. Notes that cannot come across are listed in
+// the result; anything else that fails imports nothing.
 func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport) (AnkiImportResult, error) {
 	var res AnkiImportResult
-	files, refusals := anki.Markdown(c, opt.Limits)
+	files, refusals, err := anki.Markdown(ctx, c, opt.Limits)
 	res.Refusals = refusals
+	if err != nil {
+		return res, err
+	}
 	if len(files) == 0 {
 		return res, Errorf(EInvalid, "The package holds no deck with cards flashd can import.")
 	}
 	type parsed struct {
-		file  anki.DeckFile
-		deck  *decks.Deck
-		media map[string][]byte
-		slug  string
+		file   anki.DeckFile
+		deck   *decks.Deck
+		media  map[string][]byte
+		slug   string
+		origin string
 	}
 	var all []parsed
+	taken := map[string]bool{}
 	for _, f := range files {
+		origin := ankiOrigin(c, f)
+		id, err := db.ankiDeckID(ctx, opt.ImportOptions, origin, f, taken)
+		if err != nil {
+			return res, err
+		}
+		if id != f.Slug {
+			f.Markdown = bytes.Replace(f.Markdown, []byte("---\nid: "+f.Slug+"\n"), []byte("---\nid: "+id+"\n"), 1)
+			f.Slug = id
+		}
 		d, err := decks.ParseContext(ctx, f.Slug+".md", f.Markdown, opt.Limits)
 		if err != nil {
 			return res, Errorf(EInvalid, "Anki deck %q: %v", f.Name, err)
@@ -92,14 +110,20 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 		if opt.OwnerID != 0 {
 			slug = privateSlug(opt.OwnerID, d.ID)
 		}
-		all = append(all, parsed{file: f, deck: d, media: media, slug: slug})
+		all = append(all, parsed{file: f, deck: d, media: media, slug: slug, origin: origin})
 	}
 	for _, p := range all {
 		if err := checkMedia(p.media); err != nil {
 			return res, err
 		}
 	}
-	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
+	var log map[int64][]anki.CollectionReview
+	if opt.Learner != nil {
+		var warnings []string
+		log, warnings = ankiLogByCard(c, db.Now())
+		res.Warnings = append(res.Warnings, warnings...)
+	}
+	err = db.writeAlone(ctx, func(tx *sqlx.Tx) error {
 		res.Decks = res.Decks[:0]
 		now := db.now()
 		for _, p := range all {
@@ -109,9 +133,12 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 			if err := importDeckTx(ctx, tx, p.deck, o, now, &r); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, `UPDATE decks SET anki_origin = ? WHERE slug = ?`, p.origin, p.slug); err != nil {
+				return err
+			}
 			dr := AnkiDeckResult{Name: p.file.Name, ImportResult: r, Markdown: p.file.Markdown, Media: len(p.media)}
 			if opt.Learner != nil {
-				if err := importAnkiHistory(ctx, tx, db.tq(tx), c, p.file, p.slug, opt.Learner, now, &dr, &res.Warnings); err != nil {
+				if err := importAnkiHistory(ctx, tx, db.tq(tx), c, log, p.file, p.slug, opt.Learner, now, &dr, &res.Warnings); err != nil {
 					return err
 				}
 			}
@@ -129,20 +156,112 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 	return res, nil
 }
 
-// importAnkiHistory replays the review log of one imported deck's cards
-// for the learner.
-func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Collection, f anki.DeckFile, slug string, u *User, now int64, dr *AnkiDeckResult, warnings *[]string) error {
-	var rows []struct {
-		ID  int64  `db:"id"`
-		Key string `db:"card_key"`
+// ankiOrigin names the Anki deck a deck file came from: the collection
+// (its creation time) and the deck's id in it, which stay when the deck
+// is renamed; a notes file has neither, so its deck is known by name.
+func ankiOrigin(c *anki.Collection, f anki.DeckFile) string {
+	if c.Created.IsZero() {
+		return "text:" + f.Name
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT c.id, c.card_key FROM cards c JOIN decks d ON d.id = c.deck_id
-		WHERE d.slug = ? AND c.retired_at IS NULL`, slug); err != nil {
+	return fmt.Sprintf("anki:%d:%d", c.Created.Unix(), f.AnkiDeckID)
+}
+
+// ankiDeckID chooses the deck id (front matter id) an Anki deck is
+// imported under: that of the deck in the same place (public, the group,
+// the owner's) that came from the same Anki deck; else that of the deck
+// there with the id the file proposes if the two share a card (a notes
+// file, which names its deck only by name, often Anki's "Default", or a
+// package of the same notes); else the proposed id, with "-2", "-3"...
+// when a deck here (or another deck of this import, in taken) already
+// has it, so that an import never replaces an unrelated deck.
+func (db *DB) ankiDeckID(ctx context.Context, opt ImportOptions, origin string, f anki.DeckFile, taken map[string]bool) (string, error) {
+	local := func(slug string) string {
+		if opt.OwnerID != 0 {
+			return strings.TrimPrefix(slug, privateSlug(opt.OwnerID, ""))
+		}
+		return slug
+	}
+	full := func(id string) string {
+		if opt.OwnerID != 0 {
+			return privateSlug(opt.OwnerID, id)
+		}
+		return id
+	}
+	var candidates []string
+	if err := db.ro.SelectContext(ctx, &candidates, `SELECT slug FROM decks WHERE anki_origin = ?
+		AND COALESCE(owner_id, 0) = ? AND COALESCE(group_id, 0) = ? ORDER BY id`, origin, opt.OwnerID, opt.GroupID); err != nil {
+		return "", fmt.Errorf("find imported deck: %w", err)
+	}
+	if len(candidates) > 0 && !strings.HasPrefix(origin, "text:") {
+		id := local(candidates[0])
+		taken[id] = true
+		return id, nil
+	}
+	var same []string
+	if err := db.ro.SelectContext(ctx, &same, `SELECT slug FROM decks WHERE slug = ?
+		AND COALESCE(owner_id, 0) = ? AND COALESCE(group_id, 0) = ?`, full(f.Slug), opt.OwnerID, opt.GroupID); err != nil {
+		return "", fmt.Errorf("find imported deck: %w", err)
+	}
+	mine := make(map[string]bool, len(f.Cards))
+	for _, k := range f.Cards {
+		mine[k] = true
+	}
+	for _, slug := range append(candidates, same...) {
+		var keys []string
+		if err := db.ro.SelectContext(ctx, &keys, `SELECT c.card_key FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.slug = ?`, slug); err != nil {
+			return "", fmt.Errorf("find imported deck: %w", err)
+		}
+		if id := local(slug); !taken[id] && slices.ContainsFunc(keys, func(k string) bool { return mine[k] }) {
+			taken[id] = true
+			return id, nil
+		}
+	}
+	for n := 1; n < 1000; n++ {
+		id := f.Slug
+		if n > 1 {
+			suffix := fmt.Sprintf("-%d", n)
+			id = strings.TrimRight(f.Slug[:min(len(f.Slug), 64-len(suffix))], "-") + suffix
+		}
+		if taken[id] {
+			continue
+		}
+		var exists int
+		if err := db.ro.GetContext(ctx, &exists, `SELECT COUNT(*) FROM decks WHERE slug = ?`, full(id)); err != nil {
+			return "", fmt.Errorf("find free deck id: %w", err)
+		}
+		if exists == 0 {
+			taken[id] = true
+			return id, nil
+		}
+	}
+	return "", Errorf(EConflict, "No free deck id for %q.", f.Slug)
+}
+
+// importAnkiHistory replays the review log of one imported deck's cards
+// for the learner. A card whose note the learner has already studied
+// here, in this deck or any other (a deck moved or renamed in Anki, an
+// export of a flashd deck imported back), keeps its schedule here: its
+// Anki ratings are not replayed twice.
+func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Collection, log map[int64][]anki.CollectionReview, f anki.DeckFile, slug string, u *User, now int64, dr *AnkiDeckResult, warnings *[]string) error {
+	var rows []struct {
+		ID        int64  `db:"id"`
+		Key       string `db:"card_key"`
+		GUID      string `db:"guid"`
+		Cloze     int    `db:"cloze"`
+		Elsewhere bool   `db:"elsewhere"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT c.id, c.card_key, c.guid, c.cloze, EXISTS (SELECT 1 FROM cards o JOIN card_states s ON s.card_id = o.id
+			WHERE s.user_id = ? AND s.phase <> 0 AND o.guid = c.guid AND o.cloze = c.cloze AND o.id <> c.id) AS elsewhere
+		FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.slug = ? AND c.retired_at IS NULL`, u.ID, slug); err != nil {
 		return err
 	}
 	byKey := make(map[string]int64, len(rows))
+	elsewhere := map[int64]bool{}
 	for _, r := range rows {
 		byKey[r.Key] = r.ID
+		if r.Elsewhere {
+			elsewhere[r.ID] = true
+		}
 	}
 	cardOf := map[int64]int64{} // Anki card id -> flashd card id
 	for ankiID, key := range f.Cards {
@@ -152,11 +271,24 @@ func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Colle
 	}
 	set := u.Settings()
 	marks := map[int64]cardMarks{}
-	for _, ac := range c.Cards {
-		id, ok := cardOf[ac.ID]
-		if !ok {
+	var ratings []srs.Logged
+	unscheduled := 0
+	ankiIDs := make([]int64, 0, len(cardOf))
+	for id := range cardOf {
+		ankiIDs = append(ankiIDs, id)
+	}
+	slices.Sort(ankiIDs)
+	cards := make(map[int64]*anki.CollectionCard, len(c.Cards))
+	for i := range c.Cards {
+		cards[c.Cards[i].ID] = &c.Cards[i]
+	}
+	for _, ankiID := range ankiIDs {
+		id := cardOf[ankiID]
+		if elsewhere[id] {
+			dr.Kept += len(log[ankiID])
 			continue
 		}
+		ac := cards[ankiID]
 		m := cardMarks{Suspended: ac.Queue == -1, Flagged: ac.Flags&7 != 0}
 		if ac.Queue == -2 || ac.Queue == -3 {
 			// Anki unburies at the next day's start.
@@ -165,52 +297,65 @@ func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Colle
 		if m != (cardMarks{}) {
 			marks[id] = m
 		}
+		rs := log[ankiID]
+		if len(rs) == 0 && ac.Type != 0 {
+			unscheduled++
+		}
+		for _, r := range rs {
+			ratings = append(ratings, srs.Logged{Card: id, Rating: srs.Rating(r.Ease), At: time.UnixMilli(r.ID).UTC()})
+		}
 	}
-	log, skipped := ankiRatings(c.Revlog, cardOf)
-	if skipped > 0 {
-		*warnings = append(*warnings, fmt.Sprintf("deck %s: %d review log entries are not ratings flashd replays (manual reschedules, previews without rescheduling) and were left out", f.Name, skipped))
+	if unscheduled > 0 {
+		*warnings = append(*warnings, fmt.Sprintf("deck %s: %d cards had a schedule in Anki but no review log to rebuild it from; they start as new", f.Name, unscheduled))
 	}
-	added, kept, err := importHistoryTx(ctx, tx, q, u, log, marks, true, now)
+	added, kept, err := importHistoryTx(ctx, tx, q, u, ratings, marks, true, now)
 	if err != nil {
 		return err
 	}
-	dr.Reviews, dr.Kept = added, kept
+	dr.Reviews, dr.Kept = added, dr.Kept+kept
 	return nil
 }
 
-// ankiRatings turns Anki review log rows of the mapped cards into
-// ratings, as the FSRS optimizer reads Anki's log: a "Forget" (a manual
-// entry that set the card back to new) drops the card's earlier ratings;
-// other manual and rescheduled entries and reviews in a filtered deck
-// that did not reschedule are not ratings and are skipped.
-func ankiRatings(revlog []anki.CollectionReview, cardOf map[int64]int64) (log []srs.Logged, skipped int) {
-	rows := slices.Clone(revlog)
+// ankiLogByCard turns Anki's review log into each card's ratings, oldest
+// first, as Anki's FSRS reads its log: a "Forget" (a manual entry with no
+// ease factor) drops the card's earlier ratings; other manual and
+// rescheduled entries, and reviews in a filtered deck that did not
+// reschedule, are not ratings. A rating timed before 2001 or after now
+// (a wrong clock) cannot be replayed and is left out. A collection of
+// Anki's first scheduler counts learning-step buttons one fewer: its
+// ease 2 and 3 there are Good and Easy, as Anki's upgrade reads them.
+func ankiLogByCard(c *anki.Collection, now time.Time) (map[int64][]anki.CollectionReview, []string) {
+	rows := slices.Clone(c.Revlog)
 	slices.SortStableFunc(rows, func(a, b anki.CollectionReview) int { return cmpInt(a.ID, b.ID) })
-	byCard := map[int64][]srs.Logged{}
+	earliest := time.Date(2001, 9, 9, 0, 0, 0, 0, time.UTC).UnixMilli()
+	latest := now.Add(time.Minute).UnixMilli()
+	byCard := map[int64][]anki.CollectionReview{}
+	skipped, outOfTime := 0, 0
 	for _, r := range rows {
-		id, ok := cardOf[r.CardID]
-		if !ok {
-			continue
-		}
 		switch {
-		case r.Type == 4 && r.Ease == 0 && r.Ivl == 0:
-			byCard[id] = nil // forgotten: a new card again
+		case r.Type == 4 && r.Factor == 0:
+			byCard[r.CardID] = nil // forgotten: a new card again
 			continue
 		case r.Ease < 1 || r.Ease > 4 || r.Type >= 4 || r.Type == 3 && r.Factor == 0:
 			skipped++
 			continue
+		case r.ID < earliest || r.ID > latest:
+			outOfTime++
+			continue
 		}
-		byCard[id] = append(byCard[id], srs.Logged{Card: id, Rating: srs.Rating(r.Ease), At: time.UnixMilli(r.ID).UTC()})
+		if c.SchedulerV1 && (r.Type == 0 || r.Type == 2) && (r.Ease == 2 || r.Ease == 3) {
+			r.Ease++
+		}
+		byCard[r.CardID] = append(byCard[r.CardID], r)
 	}
-	ids := make([]int64, 0, len(byCard))
-	for id := range byCard {
-		ids = append(ids, id)
+	var warnings []string
+	if skipped > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d review log entries are not ratings flashd replays (manual reschedules, previews without rescheduling) and were left out", skipped))
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		log = append(log, byCard[id]...)
+	if outOfTime > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d reviews are dated before 2001 or in the future (a wrong clock) and were left out", outOfTime))
 	}
-	return log, skipped
+	return byCard, warnings
 }
 
 func cmpInt(a, b int64) int {

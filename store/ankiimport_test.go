@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,10 +296,10 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 		Decks:     map[int64]anki.CollectionDeck{1: {ID: 1, Name: "Spanish::Verbs"}},
 		Notetypes: map[int64]anki.Notetype{1: {ID: 1, Name: "Basic", Fields: []string{"Front", "Back"}}},
 		Notes: []anki.CollectionNote{
-			{ID: 1, GUID: "g1", NotetypeID: 1, Fields: []string{"hablar", "to speak"}},
-			{ID: 2, GUID: "g2", NotetypeID: 1, Fields: []string{"comer", "to eat"}},
-			{ID: 3, GUID: "g3", NotetypeID: 1, Fields: []string{"vivir", "to live"}},
-			{ID: 4, GUID: "g4", NotetypeID: 1, Fields: []string{"ser", ""}}, // no back: refused
+			{ID: 1, GUID: "guid-00001", NotetypeID: 1, Fields: []string{"hablar", "to speak"}},
+			{ID: 2, GUID: "guid-00002", NotetypeID: 1, Fields: []string{"comer", "to eat"}},
+			{ID: 3, GUID: "guid-00003", NotetypeID: 1, Fields: []string{"vivir", "to live"}},
+			{ID: 4, GUID: "guid-00004", NotetypeID: 1, Fields: []string{"ser", ""}}, // no back: refused
 		},
 		Cards: []anki.CollectionCard{
 			{ID: 11, NoteID: 1, DeckID: 1, Type: 2, Queue: -1},           // suspended
@@ -312,8 +313,8 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 			{ID: day(5), CardID: 11, Ease: 0, Type: 4, Ivl: 0}, // Forget: starts over
 			{ID: day(6), CardID: 11, Ease: 4, Type: 0},
 			{ID: day(0), CardID: 12, Ease: 3, Type: 0},
-			{ID: day(3), CardID: 12, Ease: 0, Type: 4, Ivl: 20},   // set due date: not a rating
-			{ID: day(4), CardID: 12, Ease: 3, Type: 3, Factor: 0}, // preview: not a rating
+			{ID: day(3), CardID: 12, Ease: 0, Type: 4, Ivl: 20, Factor: 2500}, // set due date: not a rating
+			{ID: day(4), CardID: 12, Ease: 3, Type: 3, Factor: 0},             // preview: not a rating
 			{ID: day(9), CardID: 12, Ease: 2, Type: 1, Factor: 2500},
 			{ID: day(0), CardID: 13, Ease: 1, Type: 0},
 			{ID: day(0) + 60_000, CardID: 13, Ease: 3, Type: 0},
@@ -324,7 +325,7 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Decks) != 1 || res.Decks[0].Added != 3 || res.Decks[0].Reviews != 5 {
-		t.Fatalf("import: %+v", res.Decks)
+		t.Fatalf("import: %+v, %d reviews, warnings %q", res.Decks, res.Decks[0].Reviews, res.Warnings)
 	}
 	if len(res.Refusals) != 1 || res.Refusals[0].NoteID != 4 || !strings.Contains(res.Refusals[0].Reason, "back is empty") {
 		t.Errorf("refusals: %v", res.Refusals)
@@ -337,7 +338,7 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 		t.Errorf("slug %q: want alice's private anki-spanish-verbs", slug)
 	}
 	got := schedules(t, db, alice, slug)
-	g1, g2, g3 := got["g1/0"], got["g2/0"], got["g3/0"]
+	g1, g2, g3 := got["guid-00001/0"], got["guid-00002/0"], got["guid-00003/0"]
 	if !g1.Suspended || g1.Reviews != 1 || g1.State.Reps != 1 {
 		t.Errorf("forgotten, suspended card: %+v", g1)
 	}
@@ -354,7 +355,7 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range deck.Cards {
-			if c.GUID != "g1" && c.GUID != "g2" && c.GUID != "g3" {
+			if c.GUID != "guid-00001" && c.GUID != "guid-00002" && c.GUID != "guid-00003" {
 				t.Errorf("exported GUID %q is not Anki's", c.GUID)
 			}
 		}
@@ -363,15 +364,19 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 	// Alice studies vivir here, then imports the package again: her
 	// flashd schedule of it stands, nothing is added twice.
 	q := next(t, db, alice, Filter{Deck: slug})
-	for q.Card != nil && q.Card.GUID != "g3" {
-		*clock = clock.Add(24 * time.Hour)
+	for i := 0; i < 400 && (q.Card == nil || q.Card.GUID != "guid-00003"); i++ {
+		if q.Card != nil {
+			rate(t, db, alice, q.Card, srs.Good) // another card first
+		} else {
+			*clock = clock.Add(24 * time.Hour)
+		}
 		q = next(t, db, alice, Filter{Deck: slug})
 	}
 	if q.Card == nil {
 		t.Fatal("vivir never came due")
 	}
 	rate(t, db, alice, q.Card, srs.Easy)
-	studied := schedules(t, db, alice, slug)["g3/0"]
+	studied := schedules(t, db, alice, slug)["guid-00003/0"]
 	again, err := db.ImportAnki(ctx, coll, AnkiImport{ImportOptions: ImportOptions{OwnerID: alice.ID}, Learner: alice})
 	if err != nil {
 		t.Fatal(err)
@@ -379,7 +384,7 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 	if d := again.Decks[0]; d.Added != 0 || d.Reviews != 0 || d.Kept != 5 {
 		t.Errorf("re-import: %+v", d)
 	}
-	if after := schedules(t, db, alice, slug)["g3/0"]; !reflect.DeepEqual(after, studied) {
+	if after := schedules(t, db, alice, slug)["guid-00003/0"]; !reflect.DeepEqual(after, studied) {
 		t.Errorf("re-import changed a card studied here:\n%+v\n%+v", studied, after)
 	}
 
@@ -387,5 +392,165 @@ func TestImportAnkiHistoryRules(t *testing.T) {
 	empty := &anki.Collection{Decks: coll.Decks, Notetypes: coll.Notetypes, Notes: coll.Notes[3:], Cards: coll.Cards[3:]}
 	if _, err := db.ImportAnki(ctx, empty, AnkiImport{ImportOptions: ImportOptions{OwnerID: alice.ID}}); ErrorCode(err) != EInvalid {
 		t.Errorf("empty collection: %v", err)
+	}
+}
+
+// basicCollection is a collection of one deck of basic notes, one card
+// each, made at created.
+func basicCollection(created time.Time, deckID int64, deckName string, guids ...string) *anki.Collection {
+	c := &anki.Collection{Created: created,
+		Decks:     map[int64]anki.CollectionDeck{deckID: {ID: deckID, Name: deckName}},
+		Notetypes: map[int64]anki.Notetype{1: {ID: 1, Name: "Basic", Fields: []string{"Front", "Back"}}},
+	}
+	for i, g := range guids {
+		id := int64(i + 1)
+		c.Notes = append(c.Notes, anki.CollectionNote{ID: id, GUID: g, NotetypeID: 1, Fields: []string{"Question " + g + "?", "Answer " + g + "."}})
+		c.Cards = append(c.Cards, anki.CollectionCard{ID: id, NoteID: id, DeckID: deckID})
+	}
+	return c
+}
+
+// TestImportAnkiDeckIdentity: a deck is known by the Anki deck it came
+// from. Two collections' "Default" decks stay two decks (neither retires
+// the other's cards); a deck renamed in Anki updates in place; a notes
+// file updates the deck of its name only when it is a version of it; a
+// note moved to another Anki deck does not get its history twice.
+func TestImportAnkiDeckIdentity(t *testing.T) {
+	ctx := context.Background()
+	db, alice, _, clock := reviewSetup(t)
+	imp := func(c *anki.Collection, learner *User) AnkiDeckResult {
+		t.Helper()
+		res, err := db.ImportAnki(ctx, c, AnkiImport{ImportOptions: ImportOptions{OwnerID: alice.ID}, Learner: learner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Decks) != 1 {
+			t.Fatalf("%d decks", len(res.Decks))
+		}
+		return res.Decks[0]
+	}
+	t1, t2 := clock.Add(-900*24*time.Hour), clock.Add(-800*24*time.Hour)
+	a := basicCollection(t1, 1, "Default", "guid-aaaa1", "guid-aaaa2")
+	a.Revlog = []anki.CollectionReview{{ID: clock.Add(-48 * time.Hour).UnixMilli(), CardID: 1, Ease: 3}}
+	b := basicCollection(t2, 1, "Default", "guid-bbbb1")
+	da, db2 := imp(a, alice), imp(b, alice)
+	if da.Slug == db2.Slug || da.Added != 2 || db2.Added != 1 || db2.Retired != 0 {
+		t.Fatalf("two collections' Default decks: %+v and %+v", da.ImportResult, db2.ImportResult)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.slug = ? AND c.retired_at IS NULL`, da.Slug); n != 2 {
+		t.Errorf("the first Default deck has %d active cards after the second import, want 2", n)
+	}
+
+	renamed := basicCollection(t1, 1, "Spanish", "guid-aaaa1", "guid-aaaa2")
+	renamed.Revlog = a.Revlog
+	if r := imp(renamed, alice); r.Slug != da.Slug || r.Added != 0 || r.Retired != 0 || r.Reviews != 0 {
+		t.Errorf("renamed deck: %+v, reviews %d; want the same deck %s, nothing added", r.ImportResult, r.Reviews, da.Slug)
+	}
+	if d, err := db.DeckBySlug(ctx, alice, da.Slug); err != nil || d.Title != "Spanish" {
+		t.Errorf("renamed deck's title: %v %v", d, err)
+	}
+
+	// The note moves to another deck of the same collection: its card
+	// there is new to flashd, but its history came in already.
+	moved := basicCollection(t1, 2, "Moved", "guid-aaaa1")
+	moved.Revlog = a.Revlog
+	if r := imp(moved, alice); r.Added != 1 || r.Reviews != 0 || r.Kept != 1 {
+		t.Errorf("moved note: %+v, reviews %d, kept %d", r.ImportResult, r.Reviews, r.Kept)
+	}
+	if h, _ := db.ReviewHistory(ctx, alice); len(h) != 1 {
+		t.Errorf("alice has %d ratings after the imports, want 1", len(h))
+	}
+
+	text := func(rows ...string) *anki.Collection {
+		c, err := anki.ReadText([]byte("#separator:tab\n#html:true\n" + strings.Join(rows, "\n") + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	t1a := imp(text("one\tuno", "two\tdos"), nil)
+	t2a := imp(text("red\trojo"), nil)
+	if t1a.Slug == t2a.Slug || t2a.Retired != 0 {
+		t.Errorf("two unrelated notes files: %+v and %+v", t1a.ImportResult, t2a.ImportResult)
+	}
+	if r := imp(text("one\tuno", "two\tdos", "three\ttres"), nil); r.Slug != t1a.Slug || r.Added != 1 || r.Retired != 0 {
+		t.Errorf("a longer version of the first file: %+v, want it to update %s", r.ImportResult, t1a.Slug)
+	}
+}
+
+// TestImportAnkiLogQuirks: ratings dated outside what can be replayed
+// are left out with a warning, and a first-scheduler collection's
+// learning buttons are read as Anki's upgrade reads them.
+func TestImportAnkiLogQuirks(t *testing.T) {
+	ctx := context.Background()
+	db, alice, _, clock := reviewSetup(t)
+	c := basicCollection(clock.Add(-100*24*time.Hour), 1, "Old", "guid-old01", "guid-old02")
+	c.SchedulerV1 = true
+	c.Revlog = []anki.CollectionReview{
+		{ID: 1000, CardID: 1, Ease: 3},                                            // 1970
+		{ID: clock.Add(time.Hour).UnixMilli(), CardID: 1, Ease: 3},                // in the future
+		{ID: clock.Add(-72 * time.Hour).UnixMilli(), CardID: 2, Ease: 3},          // learning Good in V1: Easy
+		{ID: clock.Add(-24 * time.Hour).UnixMilli(), CardID: 2, Ease: 3, Type: 1}, // review Good stays Good
+	}
+	res, err := db.ImportAnki(ctx, c, AnkiImport{ImportOptions: ImportOptions{OwnerID: alice.ID}, Learner: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Decks[0].Reviews != 2 || !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "2 reviews are dated before 2001 or in the future") }) {
+		t.Errorf("reviews %d, warnings %q", res.Decks[0].Reviews, res.Warnings)
+	}
+	var ratings []int
+	if err := db.ro.Select(&ratings, `SELECT rating FROM reviews WHERE user_id = ? ORDER BY reviewed_at`, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ratings, []int{4, 3}) {
+		t.Errorf("replayed ratings %v, want [4 3] (V1 learning Good is Easy)", ratings)
+	}
+}
+
+// TestDeckMediaPruned: a media file no card shows any more leaves the
+// deck at the next upload, and an export carries only what active cards
+// show.
+func TestDeckMediaPruned(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	src := "---\nid: pics\ntitle: Pics\n---\n### One?\n![a](a.png)\n\n### Two?\n![b](b.png)\n"
+	media := map[string][]byte{"a.png": onePixelPNG, "b.png": append([]byte{}, onePixelPNG...), "c.png": onePixelPNG}
+	if _, err := db.ImportDeck(ctx, parse(t, src), ImportOptions{Media: media}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.OperatorDeck(ctx, "pics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := func() []string {
+		m, err := db.DeckMedia(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for n := range m {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return names
+	}
+	if got := held(); !slices.Equal(got, []string{"a.png", "b.png"}) {
+		t.Errorf("held after the first upload: %v, want a.png and b.png (c.png is shown by no card)", got)
+	}
+	// Card two's image goes; card one is retired but keeps its image.
+	edited := "---\nid: pics\ntitle: Pics\n---\n### Two?\nNo picture now.\n"
+	if _, err := db.ImportDeck(ctx, parse(t, edited), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := held(); !slices.Equal(got, []string{"a.png"}) {
+		t.Errorf("held after the edit: %v, want a.png only (still shown by the retired card)", got)
+	}
+	e, err := db.AnkiExport(ctx, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Media) != 0 {
+		t.Errorf("the export carries %d media files, want none: no active card shows one", len(e.Media))
 	}
 }

@@ -228,6 +228,9 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 	if opt.ConfirmRetire && len(retired) >= 2 && 2*len(retired) > active && opt.ConfirmedHash != d.Hash {
 		return &RetireError{Deck: d.ID, Hash: d.Hash, Active: active, Fronts: retired}
 	}
+	if err := pruneMedia(ctx, tx, deck.ID); err != nil {
+		return err
+	}
 	if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, *res, ""); err != nil {
 		return err
 	}
@@ -357,7 +360,9 @@ func importCards(ctx context.Context, tx *sqlx.Tx, deckID int64, d *decks.Deck, 
 // A card imported from Anki keeps its note's GUID (anki.NoteKey makes
 // the key from it), so exporting it back updates the note it came from.
 func guid(deck, noteKey string, t decks.Type) string {
-	if g, ok := anki.GUIDFromKey(noteKey); ok {
+	// (at least 8 characters, as Anki's and flashd's GUIDs are, so that
+	// a key such as "anki-6162" written by hand is not taken for one).
+	if g, ok := anki.GUIDFromKey(noteKey); ok && len(g) >= 8 {
 		return g
 	}
 	kind := "basic"

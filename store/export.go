@@ -60,8 +60,24 @@ func (db *DB) AnkiExport(ctx context.Context, d *Deck, u *User) (anki.Export, er
 		return anki.Export{}, err
 	}
 	e := anki.Export{Deck: AnkiDeckOf(d, cs), Now: db.Now(), Settings: srs.DefaultSettings()}
-	if e.Media, err = db.DeckMedia(ctx, d.ID); err != nil {
+	held, err := db.DeckMedia(ctx, d.ID)
+	if err != nil {
 		return anki.Export{}, err
+	}
+	// Only what the active cards show goes into the package.
+	e.Media = map[string][]byte{}
+	for _, c := range e.Deck.Cards {
+		parts := []string{c.FrontHTML, c.BackHTML, c.ClozeHTML}
+		for _, o := range c.Options {
+			parts = append(parts, o.HTML)
+		}
+		for _, h := range parts {
+			for name := range mediaNames(h) {
+				if data, ok := held[name]; ok {
+					e.Media[name] = data
+				}
+			}
+		}
 	}
 	if u == nil {
 		return e, nil

@@ -184,3 +184,52 @@ func unrewriteMedia(s string) string {
 		return sub[1] + `="` + html.EscapeString(name) + `"`
 	})
 }
+
+// pruneMedia drops the media files of a deck that none of its cards
+// (retired ones included, whose pages may still be opened) shows any
+// more, such as an image taken out of the deck's Markdown.
+func pruneMedia(ctx context.Context, tx *sqlx.Tx, deckID int64) error {
+	var held []string
+	if err := tx.SelectContext(ctx, &held, `SELECT name FROM deck_media WHERE deck_id = ?`, deckID); err != nil || len(held) == 0 {
+		return err
+	}
+	var cards []Card
+	if err := tx.SelectContext(ctx, &cards, `SELECT `+cardColumns+` FROM cards WHERE deck_id = ?`, deckID); err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for i := range cards {
+		c := &cards[i]
+		parts := []string{c.FrontHTML, c.BackHTML, c.ClozeHTML}
+		for _, o := range c.Options() {
+			parts = append(parts, o.HTML)
+		}
+		for _, h := range parts {
+			for name := range mediaNames(unrewriteMedia(h)) {
+				used[name] = true
+			}
+		}
+	}
+	for _, name := range held {
+		if !used[name] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM deck_media WHERE deck_id = ? AND name = ?`, deckID, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mediaNames returns the file names the src and href attributes of html
+// name (percent-decoded).
+func mediaNames(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range mediaAttr.FindAllStringSubmatch(s, -1) {
+		v := html.UnescapeString(m[2])
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		out[v] = true
+	}
+	return out
+}

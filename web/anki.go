@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -74,7 +76,13 @@ func (s *Server) handleDeckSource(c echo.Context) error {
 // names its content, so it may be cached for good (by the user's browser
 // only).
 func (s *Server) handleMedia(c echo.Context) error {
-	ct, data, err := s.db.Media(c.Request().Context(), currentUser(c), c.Param("sum"), c.Param("name"))
+	// Echo gives the name as sent when the path needed escaping (a "," or
+	// ";"): unescape it.
+	name, err := url.PathUnescape(c.Param("name"))
+	if err != nil {
+		return store.Errorf(store.ENotFound, "Media file not found.")
+	}
+	ct, data, err := s.db.Media(c.Request().Context(), currentUser(c), c.Param("sum"), name)
 	if err != nil {
 		return err
 	}
@@ -91,9 +99,13 @@ func (s *Server) handleMedia(c echo.Context) error {
 type ankiUploadResult struct {
 	Error    string
 	Decks    []store.AnkiDeckResult
-	Refusals []anki.Refusal
+	Refusals []anki.Refusal // the first maxShownRefusals
+	Refused  int            // notes refused in all
 	Warnings []string
 }
+
+// maxShownRefusals is how many refused notes the page lists.
+const maxShownRefusals = 100
 
 // handleAnkiUpload imports an uploaded Anki package (or notes file) as the
 // user's private decks, with the user's review history from it.
@@ -110,18 +122,34 @@ func (s *Server) handleAnkiUpload(c echo.Context) error {
 	return s.render(c, status, "decks", &decksPage{layout: s.layout(c, "Decks"), Decks: ds, Anki: res})
 }
 
+// ankiUploadGate lets an Anki upload in only within the user's upload
+// slot (one at a time, a few on the server), gives its body the time a
+// large upload takes, and spools its file to disk: all before the body
+// is read.
+func (s *Server) ankiUploadGate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if he := s.uploads.enter(u.ID); he != nil {
+			if he.Code == http.StatusServiceUnavailable {
+				c.Response().Header().Set("Retry-After", "5")
+			}
+			return he
+		}
+		defer s.uploads.leave(u.ID)
+		// The server's read timeout suits forms, not 64 MiB over a home
+		// connection.
+		_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(AnkiUploadTimeout))
+		if err := c.Request().ParseMultipartForm(1 << 20); err != nil {
+			return store.Errorf(store.EInvalid, "The upload could not be read: choose the file again.")
+		}
+		return next(c)
+	}
+}
+
 // importAnki reads and imports an Anki upload; the problems a user can
 // fix come back in the result.
 func (s *Server) importAnki(c echo.Context, u *store.User) (ankiUploadResult, int, error) {
 	var res ankiUploadResult
-	if he := s.uploads.enter(u.ID); he != nil {
-		res.Error = he.Message.(string)
-		if he.Code == http.StatusServiceUnavailable {
-			c.Response().Header().Set("Retry-After", "5")
-		}
-		return res, he.Code, nil
-	}
-	defer s.uploads.leave(u.ID)
 	fail := func(status int, format string, args ...any) (ankiUploadResult, int, error) {
 		res.Error = fmt.Sprintf(format, args...)
 		return res, status, nil
@@ -138,15 +166,16 @@ func (s *Server) importAnki(c echo.Context, u *store.User) (ankiUploadResult, in
 		return res, 0, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxAnkiUpload+1))
-	if err != nil {
-		return res, 0, err
-	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
 	var coll *anki.Collection
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		coll, err = anki.ReadPackage(bytes.NewReader(data), int64(len(data)), anki.DefaultReadLimits)
+	if bytes.Equal(head[:n], []byte("PK\x03\x04")) {
+		coll, err = anki.ReadPackage(f, fh.Size, anki.DefaultReadLimits)
 	} else {
-		coll, err = anki.ReadText(data)
+		var data []byte
+		if data, err = io.ReadAll(io.NewSectionReader(f, 0, fh.Size)); err == nil {
+			coll, err = anki.ReadText(data)
+		}
 	}
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, "%s cannot be read, so nothing was imported: %v.", fh.Filename, err)
@@ -156,7 +185,8 @@ func (s *Server) importAnki(c echo.Context, u *store.User) (ankiUploadResult, in
 		ImportOptions: store.ImportOptions{OwnerID: u.ID, ActorID: u.ID},
 		Learner:       u, Limits: ankiLimits,
 	})
-	res.Refusals = r.Refusals
+	res.Refused = len(r.Refusals)
+	res.Refusals = r.Refusals[:min(len(r.Refusals), maxShownRefusals)]
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, 0, ctx.Err()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -95,16 +96,22 @@ func TestAnkiPackageWeb(t *testing.T) {
 	if resp, md := bob.get("/decks/" + slug + "/deck.md"); resp.StatusCode != http.StatusOK || !strings.Contains(md, "{{c1::EC2 instances}}") {
 		t.Errorf("imported deck.md: %d %q", resp.StatusCode, md)
 	}
-	if resp, _ := admin.get("/decks/" + slug); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("another user sees bob's imported deck: %d", resp.StatusCode)
+	for _, path := range []string{"", "/deck.md", "/anki.apkg", "/anki.csv"} {
+		if resp, _ := admin.get("/decks/" + slug + path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another user gets bob's imported deck%s: %d", path, resp.StatusCode)
+		}
 	}
 	hist, err := db.ReviewHistory(ctx, &bobs[0])
 	if err != nil || len(hist) != 1 {
 		t.Errorf("bob's history after the import: %d ratings, %v", len(hist), err)
 	}
 	// Uploading it again changes nothing.
-	if resp, page := bob.postFile("/decks/anki", "package", "trip.apkg", []byte(body)); resp.StatusCode != http.StatusOK || !strings.Contains(page, "0 cards added") {
-		t.Errorf("second upload: %d", resp.StatusCode)
+	if resp, page := bob.postFile("/decks/anki", "package", "trip.apkg", []byte(body)); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(page, "0 cards added, 0 updated, 2 unchanged; 0 reviews of your history replayed") {
+		t.Errorf("second upload: %d\n%s", resp.StatusCode, page)
+	}
+	if hist, _ := db.ReviewHistory(ctx, &bobs[0]); len(hist) != 1 {
+		t.Errorf("a second upload of the package replayed the history again: %d ratings", len(hist))
 	}
 	if n := len(mustDecks(t, db, &bobs[0])); n != decksBefore+1 {
 		t.Errorf("bob sees %d decks after two uploads, want %d (one more)", n, decksBefore+1)
@@ -122,13 +129,14 @@ func TestMediaServed(t *testing.T) {
 	coll := &anki.Collection{
 		Decks:     map[int64]anki.CollectionDeck{1: {ID: 1, Name: "Pictures"}},
 		Notetypes: map[int64]anki.Notetype{1: {ID: 1, Name: "Basic", Fields: []string{"Front", "Back"}}},
-		Notes:     []anki.CollectionNote{{ID: 1, GUID: "abc", NotetypeID: 1, Fields: []string{"What is shown?", `<img src="cat one.png">`}}},
-		Cards:     []anki.CollectionCard{{ID: 1, NoteID: 1, DeckID: 1}},
-		Media:     map[string][]byte{"cat one.png": png, "unused.png": png},
+		Notes: []anki.CollectionNote{{ID: 1, GUID: "abcdefghij", NotetypeID: 1, Fields: []string{"What is shown?", `<img src="cat one.png">`}},
+			{ID: 2, GUID: "bcdefghijk", NotetypeID: 1, Fields: []string{"And here?", `<img src="a,b;c.png">`}}},
+		Cards: []anki.CollectionCard{{ID: 1, NoteID: 1, DeckID: 1}, {ID: 2, NoteID: 2, DeckID: 1}},
+		Media: map[string][]byte{"cat one.png": png, "a,b;c.png": png, "unused.png": png},
 	}
 	users, _ := db.Users(ctx, "admin")
 	res, err := db.ImportAnki(ctx, coll, store.AnkiImport{ImportOptions: store.ImportOptions{OwnerID: users[0].ID}})
-	if err != nil || len(res.Decks) != 1 || res.Decks[0].Media != 1 {
+	if err != nil || len(res.Decks) != 1 || res.Decks[0].Media != 2 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 	_, page := admin.get("/decks/" + res.Decks[0].Slug)
@@ -140,6 +148,13 @@ func TestMediaServed(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || body != string(png) ||
 		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("media: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+	}
+	m2 := regexp.MustCompile(`src="(/media/[0-9a-f]{64}/a%2Cb%3Bc.png)"`).FindStringSubmatch(page)
+	if m2 == nil {
+		t.Fatalf("no image named a,b;c.png on the page:\n%s", page)
+	}
+	if resp, body := admin.get(m2[1]); resp.StatusCode != http.StatusOK || body != string(png) {
+		t.Errorf("media with reserved characters in its name: %d", resp.StatusCode)
 	}
 	other := newClient(t, srv)
 	other.signUp("eve", "eve-password")
@@ -158,4 +173,61 @@ func mustDecks(t *testing.T, db *store.DB, u *store.User) []store.Deck {
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// countingReader is a multipart body with one file part of zero bytes,
+// n bytes in all, that counts what was read of it.
+type countingReader struct {
+	n, read int64
+}
+
+const (
+	partHead = "--x\r\nContent-Disposition: form-data; name=\"package\"; filename=\"big.apkg\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+	partTail = "\r\n--x--\r\n"
+)
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.read >= r.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n-r.read)
+	for i := range p[:k] {
+		switch at := r.read + int64(i); {
+		case at < int64(len(partHead)):
+			p[i] = partHead[at]
+		case at >= r.n-int64(len(partTail)):
+			p[i] = partTail[at-(r.n-int64(len(partTail)))]
+		default:
+			p[i] = 0
+		}
+	}
+	r.read += k
+	return int(k), nil
+}
+
+// TestAnkiUploadLimits: an Anki upload is read only from a logged-in
+// user, and never past its limit.
+func TestAnkiUploadLimits(t *testing.T) {
+	srv, _, admin := startServer(t)
+	post := func(c *client, size int64) (int, int64) {
+		body := &countingReader{n: size}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/decks/anki", body)
+		req.ContentLength = size
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return 0, body.read // the server hung up on the body
+		}
+		resp.Body.Close()
+		return resp.StatusCode, body.read
+	}
+	// A visitor is turned away before the server reads the body.
+	if status, read := post(newClient(t, srv), 48<<20); status == http.StatusOK || read > 16<<20 {
+		t.Errorf("anonymous 48 MiB upload: status %d after %d MiB were read", status, read>>20)
+	}
+	// A user's upload past the limit is refused by its declared size.
+	admin.get("/decks")
+	if status, read := post(admin, MaxAnkiUpload+2<<20); status != http.StatusRequestEntityTooLarge && status != 0 || read > 16<<20 {
+		t.Errorf("oversized upload: status %d after %d MiB were read", status, read>>20)
+	}
 }

@@ -34,6 +34,11 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/static/:name", s.handleStatic)
 
+	// An Anki upload may be large: the visitor must be logged in and
+	// within their upload slot before its body is read (the CSRF check
+	// reads it).
+	e.POST(ankiUploadPath, s.handleAnkiUpload, s.loadSession, requireUser, s.ankiUploadGate, s.checkCSRF)
+
 	// Everything else knows its visitor and checks CSRF on unsafe methods.
 	web := e.Group("", s.loadSession, s.checkCSRF)
 	web.GET("/login", s.handleLoginForm)
@@ -51,7 +56,6 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/decks", s.handleDecks)
 	user.POST("/decks", s.handleUploadPrivate)
 	user.GET("/decks/:id", s.handleDeck)
-	user.POST(ankiUploadPath, s.handleAnkiUpload)
 	user.GET("/decks/:id/anki.csv", s.handleAnkiExport)
 	user.GET("/decks/:id/anki.apkg", s.handleApkgExport)
 	user.GET("/decks/:id/deck.md", s.handleDeckSource)

@@ -32,11 +32,11 @@ package anki
 //     gets "-" and 8 or more hex characters of the SHA-256 of its name
 //     instead, so that distinct names get distinct slugs and the same
 //     package always gives the same ones.
-//   - Tags: flashd cards carry no tags. A tag carried by every note of the
-//     deck (compared case-insensitively, spelt as in the first note) goes
-//     into the front matter, unless it is a "section::..." tag, a kind tag
-//     (takeaway, trap, scenario, topic) or not a valid flashd tag (letters,
-//     digits, - _ :); every other note tag is dropped.
+//   - Tags: flashd cards carry no tags. A tag carried by every note the
+//     deck imports (compared case-insensitively, spelt as in the first
+//     note) goes into the front matter, unless it is a "section::..." tag,
+//     a kind tag (takeaway, trap, scenario, topic) or not a valid flashd
+//     tag (letters, digits, - _ :); every other note tag is dropped.
 //   - Sections: a note tagged (case-insensitively) "takeaway" goes under
 //     "## Key takeaways", one tagged "trap" under "## Traps" (trap wins
 //     over takeaway), every other note under "## Cards", in that section
@@ -89,13 +89,34 @@ package anki
 //     "▶ NAME", and images keep their src: media are referenced by their
 //     Anki (flat) file names, as written, so that the server can serve them
 //     from the package's media.
-//   - Validity: each card is parsed alone with decks.Parse, and a card the
-//     parser refuses is refused with its message; the cards left must then
-//     parse as one deck within the limits given (zero: none beyond the
-//     per-card ones, 8 KiB per card...): cards past a
-//     deck limit, in note id order, are refused with the limit, and any
-//     card the whole deck still fails at is refused with the message, so
-//     that one bad note never loses its deck.
+//   - Limits and validity: a deck's notes are taken in note id order
+//     within the limits given (zero: none beyond the per-card ones, 8 KiB
+//     per card...). A note is checked against the deck's card and byte
+//     limits before it is converted (it needs at least its key's room)
+//     and again once its Markdown is known, counting the front matter at
+//     its longest (with every tag of the deck's first note); only then is
+//     it parsed alone with decks, a note the parser refuses being refused
+//     with its message (and not counted), and its HTML counted against
+//     the deck's HTML limit. The first note that would pass a limit ends
+//     the deck: it and every later note of the deck are refused with the
+//     limit, without being converted or parsed, so that the work is in
+//     proportion to the notes imported or refused for themselves, not to
+//     the size of the deck. The cards kept must then parse as one deck
+//     within the limits: any card the whole deck still fails at is
+//     refused with the message, and the rest parsed again (a few times at
+//     most), so that one bad note never loses its deck.
+//   - Refusals: every note left out, and every notice, is a Refusal, in
+//     note id order, but only the first 100 notes past the limit of a
+//     deck are listed, then one summary ("and 179,500 more notes past the
+//     deck's limit of 5,000 cards were left out"), and only 1,000
+//     refusals in all (the first made: those of notes belonging to no
+//     deck, of an unknown note type or a taken GUID, then deck by deck in
+//     name order), then one summary of the rest. Summaries have NoteID 0
+//     and come last.
+//   - Cancellation: Markdown looks at its context every 256 notes and
+//     while it parses, and returns the context's error once it is done.
+//   - HTML nested deeper than x/net/html parses (about 510 elements) is
+//     refused with that reason.
 
 import (
 	"context"
@@ -140,7 +161,11 @@ type DeckFile struct {
 
 // Refusal is a note left out of the decks, or a notice about a note
 // imported without some of its cards: such a Reason starts with
-// "imported".
+// "imported". A Refusal with NoteID 0 (and no GUID) is a summary standing
+// for notes not listed one by one: those past the first 100 notes over a
+// deck's limit (Deck names the deck), or past the first 1,000 refusals in
+// all (Deck is empty); its Reason starts with "and" and counts them.
+// Summaries come after the notes listed.
 type Refusal struct {
 	NoteID int64
 	GUID   string
@@ -208,29 +233,140 @@ var mdSections = []string{mdSectionTakeaways, mdSectionTraps, mdSectionCards}
 // mdEntry is one note on its way to a card.
 type mdEntry struct {
 	note    *CollectionNote
+	nt      Notetype
+	cards   []CollectionCard // the note's cards, by ord and id
 	key     string
 	front   string // one line of Markdown, without the key
 	body    string
 	section string
 	cloze   bool
-	// cards maps the note's Anki card ids to their template (basic) or
+	// ords maps the note's Anki card ids to their template (basic) or
 	// cloze ord.
-	cards   map[int64]int
+	ords    map[int64]int
 	notice  string // reason of a notice given if the note is imported
 	htmlLen int    // rendered size, from its lone parse
 	nums    map[int]bool
 	chunk   string // the card's Markdown in the file
 }
 
-// Markdown converts the collection into flashd decks, and reports each
-// note left out (or imported only in part) with the reason.
-func Markdown(c *Collection, lim decks.Limits) ([]DeckFile, []Refusal) {
-	if c == nil {
-		return nil, nil
+// How many refusals Markdown lists one by one: at most mdMaxPastLimit
+// notes past the limit of each deck, at most mdMaxRefusals in all; a
+// summary (NoteID 0) counts the rest.
+const (
+	mdMaxPastLimit = 100
+	mdMaxRefusals  = 1000
+)
+
+// mdCheckEvery is how many notes Markdown takes between two looks at its
+// context.
+const mdCheckEvery = 256
+
+// mdMaxDeckParses bounds how many times a deck is parsed whole, each
+// time without the cards the last parse failed at. One parse reports
+// every card it fails at, so a second is rare and a third should not
+// happen.
+const mdMaxDeckParses = 8
+
+// mdRefusals collects refusals, listing a bounded number of them.
+type mdRefusals struct {
+	listed    []Refusal // one note each
+	summaries []Refusal // NoteID 0, in the order made
+	more      int       // notes past mdMaxRefusals, not listed
+}
+
+// add lists a refusal, or counts it once mdMaxRefusals are listed.
+func (r *mdRefusals) add(x Refusal) {
+	if len(r.listed)+len(r.summaries) >= mdMaxRefusals {
+		r.more++
+		return
 	}
-	var refusals []Refusal
+	r.listed = append(r.listed, x)
+}
+
+// summarise adds a summary of n notes not listed.
+func (r *mdRefusals) summarise(deck string, n int, reason string) {
+	if len(r.listed)+len(r.summaries) >= mdMaxRefusals {
+		r.more += n
+		return
+	}
+	r.summaries = append(r.summaries, Refusal{Deck: deck, Reason: reason})
+}
+
+// all is every refusal: those listed in note id order, then the
+// summaries.
+func (r *mdRefusals) all() []Refusal {
+	sort.SliceStable(r.listed, func(i, j int) bool { return r.listed[i].NoteID < r.listed[j].NoteID })
+	out := append(r.listed, r.summaries...)
+	if r.more > 0 {
+		out = append(out, Refusal{Reason: fmt.Sprintf("and %s more %s left out or imported only in part (only the first %s are listed)",
+			mdCount(r.more), mdNotes(r.more, "note was", "notes were"), mdCount(mdMaxRefusals))})
+	}
+	return out
+}
+
+// mdCount is n with its thousands separated by commas.
+func mdCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// mdNotes is one or many as n is 1 or not.
+func mdNotes(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// mdSize is a number of bytes in MiB, KiB or bytes, whichever is exact
+// (or KiB, rounded down).
+func mdSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// mdTicker counts notes and looks at ctx every mdCheckEvery of them.
+type mdTicker struct {
+	ctx context.Context
+	n   int
+}
+
+func (t *mdTicker) tick() error {
+	t.n++
+	if t.n%mdCheckEvery == 0 {
+		return t.ctx.Err()
+	}
+	return nil
+}
+
+// Markdown converts the collection into flashd decks, and reports each
+// note left out (or imported only in part) with the reason, within the
+// bounds given by Refusal. It returns ctx.Err() (and nothing else) once
+// ctx is done, which it checks every few hundred notes and while it
+// parses.
+func Markdown(ctx context.Context, c *Collection, lim decks.Limits) ([]DeckFile, []Refusal, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		return nil, nil, nil
+	}
+	rs := &mdRefusals{}
 	refuse := func(n *CollectionNote, deck, format string, args ...any) {
-		refusals = append(refusals, Refusal{NoteID: n.ID, GUID: n.GUID, Deck: deck, Reason: fmt.Sprintf(format, args...)})
+		rs.add(Refusal{NoteID: n.ID, GUID: n.GUID, Deck: deck, Reason: fmt.Sprintf(format, args...)})
 	}
 	deckName := func(id int64) string {
 		if d, ok := c.Decks[id]; ok && strings.TrimSpace(d.Name) != "" {
@@ -243,6 +379,7 @@ func Markdown(c *Collection, lim decks.Limits) ([]DeckFile, []Refusal) {
 		}
 		return fmt.Sprintf("Anki deck %d", id)
 	}
+	tk := &mdTicker{ctx: ctx}
 
 	cardsOf := map[int64][]CollectionCard{}
 	for _, card := range c.Cards {
@@ -254,9 +391,15 @@ func Markdown(c *Collection, lim decks.Limits) ([]DeckFile, []Refusal) {
 	}
 	sort.SliceStable(notes, func(i, j int) bool { return notes[i].ID < notes[j].ID })
 
+	// What can be judged of a note without converting it: its deck, its
+	// note type and its key. The conversion waits for mdDeck, which
+	// converts only the notes its deck's limits leave room for.
 	byDeck := map[int64][]*mdEntry{}
 	keyOwner := map[string]int64{}
 	for _, n := range notes {
+		if err := tk.tick(); err != nil {
+			return nil, nil, err
+		}
 		cards := cardsOf[n.ID]
 		if len(cards) == 0 {
 			refuse(n, "", "the note has no cards, so it belongs to no deck")
@@ -269,31 +412,20 @@ func Markdown(c *Collection, lim decks.Limits) ([]DeckFile, []Refusal) {
 			return cards[i].ID < cards[j].ID
 		})
 		deckID := cards[0].DeckID
-		deck := deckName(deckID)
 		nt, ok := c.Notetypes[n.NotetypeID]
 		if !ok {
-			refuse(n, deck, "its note type %d is not in the package", n.NotetypeID)
+			refuse(n, deckName(deckID), "its note type %d is not in the package", n.NotetypeID)
 			continue
 		}
 		key := NoteKey(n.GUID)
 		if first, dup := keyOwner[key]; dup {
-			refuse(n, deck, "its GUID is also that of note %d: only the first note of a GUID is taken", first)
+			refuse(n, deckName(deckID), "its GUID is also that of note %d: only the first note of a GUID is taken", first)
 			continue
 		}
 		keyOwner[key] = n.ID
-		e := &mdEntry{note: n, key: key, cards: map[int64]int{}, section: mdSectionOf(n.Tags)}
+		e := &mdEntry{note: n, nt: nt, cards: cards, key: key, ords: make(map[int64]int, len(cards)), section: mdSectionOf(n.Tags)}
 		for _, card := range cards {
-			e.cards[card.ID] = card.Ord
-		}
-		var reason string
-		if nt.Cloze {
-			reason = e.fromCloze(n)
-		} else {
-			reason = e.fromBasic(n, nt, cards)
-		}
-		if reason != "" {
-			refuse(n, deck, "%s", reason)
-			continue
+			e.ords[card.ID] = card.Ord
 		}
 		byDeck[deckID] = append(byDeck[deckID], e)
 	}
@@ -316,14 +448,23 @@ func Markdown(c *Collection, lim decks.Limits) ([]DeckFile, []Refusal) {
 		name := deckName(id)
 		slug := mdSlug(name, taken)
 		taken[slug] = true
-		f, refused := mdDeck(id, name, slug, byDeck[id], lim)
-		refusals = append(refusals, refused...)
+		f, err := mdDeck(tk, id, name, slug, byDeck[id], lim, rs)
+		if err != nil {
+			return nil, nil, err
+		}
 		if f != nil {
 			files = append(files, *f)
 		}
 	}
-	sort.SliceStable(refusals, func(i, j int) bool { return refusals[i].NoteID < refusals[j].NoteID })
-	return files, refusals
+	return files, rs.all(), nil
+}
+
+// convert fills e from its note, or returns why not.
+func (e *mdEntry) convert() string {
+	if e.nt.Cloze {
+		return e.fromCloze(e.note)
+	}
+	return e.fromBasic(e.note, e.nt, e.cards)
 }
 
 // mdSectionOf is the section of a note by its flashd kind tag.
@@ -345,13 +486,20 @@ func (e *mdEntry) fromBasic(n *CollectionNote, nt Notetype, cards []CollectionCa
 	if len(nt.Fields) == 1 || len(nt.Fields) == 0 && len(n.Fields) < 2 {
 		return fmt.Sprintf("its note type %q has one field: a flashd card needs a front and a back", nt.Name)
 	}
-	front := mdFront(mdField(n.Fields, 0))
+	front, err := mdFront(mdField(n.Fields, 0))
+	if err != nil {
+		return err.Error()
+	}
 	if front == "" {
 		return "front is empty"
 	}
 	var back []string
 	for i := 1; i < len(n.Fields); i++ {
-		if md := mdConvert(n.Fields[i], nil); md != "" {
+		md, err := mdConvert(n.Fields[i], nil)
+		if err != nil {
+			return err.Error()
+		}
+		if md != "" {
 			back = append(back, md)
 		}
 	}
@@ -365,7 +513,7 @@ func (e *mdEntry) fromBasic(n *CollectionNote, nt Notetype, cards []CollectionCa
 		if card.Ord == 0 {
 			continue
 		}
-		delete(e.cards, card.ID)
+		delete(e.ords, card.ID)
 		if !seen[card.Ord] {
 			seen[card.Ord] = true
 			left = append(left, strconv.Itoa(card.Ord+1))
@@ -417,7 +565,11 @@ func (e *mdEntry) fromCloze(n *CollectionNote) string {
 	text := mdComment.ReplaceAllString(strings.ReplaceAll(n.Fields[textAt], "\r", ""), "")
 	front := ""
 	if m := mdCue.FindStringSubmatchIndex(text); m != nil {
-		front, text = mdFront(text[m[2]:m[3]]), text[m[1]:]
+		cue, err := mdFront(text[m[2]:m[3]])
+		if err != nil {
+			return err.Error()
+		}
+		front, text = cue, text[m[1]:]
 	}
 	dels, err := mdDeletions(text)
 	if err != nil {
@@ -427,17 +579,27 @@ func (e *mdEntry) fromCloze(n *CollectionNote) string {
 		return "the cloze note has no deletion ({{c1::...}})"
 	}
 	if front == "" {
-		front = mdMakeCue(text, dels)
+		if front, err = mdMakeCue(text, dels); err != nil {
+			return err.Error()
+		}
 	}
-	parts := []string{mdConvert(text, dels)}
-	if parts[0] == "" {
+	md, err := mdConvert(text, dels)
+	if err != nil {
+		return err.Error()
+	}
+	if md == "" {
 		return "the cloze text is empty"
 	}
+	parts := []string{md}
 	for i, f := range n.Fields {
 		if i == textAt {
 			continue
 		}
-		if md := mdConvert(f, nil); md != "" {
+		md, err := mdConvert(f, nil)
+		if err != nil {
+			return err.Error()
+		}
+		if md != "" {
 			parts = append(parts, md)
 		}
 	}
@@ -498,7 +660,9 @@ func mdDeletions(s string) ([]mdDeletion, error) {
 		d := mdDeletion{start: start, end: inner + end + 2, textStart: inner, textEnd: inner + end, num: num}
 		if i := strings.Index(content, "::"); i >= 0 {
 			d.textEnd = inner + i
-			d.hint = mdPlain(content[i+2:])
+			if d.hint, err = mdPlain(content[i+2:]); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, d)
 		pos = d.end
@@ -511,7 +675,7 @@ const mdMaxCue = 60
 // mdMakeCue is the heading of a cloze note without a cue: its text as
 // plain text, deletions shown as "[...]" or "[hint]", cut near 60
 // characters, as Markdown.
-func mdMakeCue(text string, dels []mdDeletion) string {
+func mdMakeCue(text string, dels []mdDeletion) (string, error) {
 	var b strings.Builder
 	last := 0
 	for _, d := range dels {
@@ -524,7 +688,11 @@ func mdMakeCue(text string, dels []mdDeletion) string {
 		last = d.end
 	}
 	b.WriteString(text[last:])
-	cue := strings.Join(strings.Fields(mdSound.ReplaceAllString(mdPlain(b.String()), "")), " ")
+	plain, err := mdPlain(b.String())
+	if err != nil {
+		return "", err
+	}
+	cue := strings.Join(strings.Fields(mdSound.ReplaceAllString(plain, "")), " ")
 	if utf8.RuneCountInString(cue) > mdMaxCue {
 		r := []rune(cue)
 		cut := mdMaxCue
@@ -539,7 +707,7 @@ func mdMakeCue(text string, dels []mdDeletion) string {
 	if cue == "" {
 		cue = "[...]"
 	}
-	return mdEscapeText(cue)
+	return mdEscapeText(cue), nil
 }
 
 // mdListNumber is the start of text that would read as an ordered list
@@ -570,10 +738,10 @@ func mdEscapeText(s string) string {
 
 // mdPlain is the text an HTML fragment shows, white space collapsed:
 // blocks and line breaks are spaces, images nothing.
-func mdPlain(h string) string {
-	nodes, err := html.ParseFragment(strings.NewReader(h), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+func mdPlain(h string) (string, error) {
+	nodes, err := mdParseFragment(h)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	var b strings.Builder
 	var walk func(n *html.Node)
@@ -604,7 +772,7 @@ func mdPlain(h string) string {
 	for _, n := range nodes {
 		walk(n)
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return strings.Join(strings.Fields(b.String()), " "), nil
 }
 
 // mdBlockElement reports whether an element is a block, or a table cell.
@@ -746,8 +914,9 @@ func mdRenderCode(block bool) converter.HandleRenderFunc {
 }
 
 // mdConvert converts a field's HTML to Markdown. dels are the deletions of
-// a cloze text (offsets in h), kept as Anki markup.
-func mdConvert(h string, dels []mdDeletion) string {
+// a cloze text (offsets in h), kept as Anki markup. The error, HTML
+// flashd cannot convert (see mdHTMLError), reads as a refusal's reason.
+func mdConvert(h string, dels []mdDeletion) (string, error) {
 	mdOnce.Do(mdSetup)
 	h = strings.ReplaceAll(h, "\r", "")
 	if len(dels) > 0 {
@@ -764,12 +933,15 @@ func mdConvert(h string, dels []mdDeletion) string {
 		h = b.String()
 	}
 	var media []string
-	h = mdPrepare(h, &media)
+	h, err := mdPrepare(h, &media)
+	if err != nil {
+		return "", err
+	}
 	md, err := mdConverter.ConvertString(mdPolicy.Sanitize(h))
 	if err != nil {
-		// html-to-markdown fails only on a broken converter setup or a
-		// cancelled context, neither of which happens here.
-		panic(err)
+		// HTML nested too deeply for x/net/html, which the sanitiser
+		// does not flatten.
+		return "", mdHTMLError(err)
 	}
 	md = mdTokens.ReplaceAllStringFunc(md, func(m string) string {
 		sm := mdTokens.FindStringSubmatch(m)
@@ -799,17 +971,17 @@ func mdConvert(h string, dels []mdDeletion) string {
 	})
 	// html-to-markdown escapes text that would read as a heading; this
 	// makes sure no line can start a flashd section or card.
-	return strings.TrimSpace(mdNoHeadings(md))
+	return strings.TrimSpace(mdNoHeadings(md)), nil
 }
 
 // mdPrepare readies a field's HTML for the sanitiser: media references
 // (image sources without a scheme, "[sound:NAME]") become placeholder
 // URLs the sanitiser keeps whatever their name, and headings go three
 // levels down.
-func mdPrepare(h string, media *[]string) string {
-	nodes, err := html.ParseFragment(strings.NewReader(h), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+func mdPrepare(h string, media *[]string) (string, error) {
+	nodes, err := mdParseFragment(h)
 	if err != nil {
-		return h
+		return "", err
 	}
 	ref := func(name string) string {
 		*media = append(*media, name)
@@ -857,10 +1029,36 @@ func mdPrepare(h string, media *[]string) string {
 	walk(body)
 	for c := body.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&b, c); err != nil {
-			return h
+			return "", mdHTMLError(err)
 		}
 	}
-	return b.String()
+	return b.String(), nil
+}
+
+// mdMaxHTMLDepth is about how deep x/net/html (which both mdPrepare and
+// html-to-markdown parse with) nests elements: it gives up once 512 are
+// open, html and body among them.
+const mdMaxHTMLDepth = 510
+
+// errMdHTMLDepth is the reason of a note whose HTML nests too deeply.
+var errMdHTMLDepth = fmt.Errorf("its HTML nests deeper than %d elements, which flashd cannot convert: simplify the field in Anki", mdMaxHTMLDepth)
+
+// mdHTMLError is an error of x/net/html (or of html-to-markdown, which
+// reports them) as a refusal's reason.
+func mdHTMLError(err error) error {
+	if strings.Contains(err.Error(), "open stack of elements exceeds") {
+		return errMdHTMLDepth
+	}
+	return fmt.Errorf("flashd cannot convert its HTML: %v", err)
+}
+
+// mdParseFragment parses a field's HTML as the content of a body.
+func mdParseFragment(h string) ([]*html.Node, error) {
+	nodes, err := html.ParseFragment(strings.NewReader(h), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+	if err != nil {
+		return nil, mdHTMLError(err)
+	}
+	return nodes, nil
 }
 
 // mdSplitSound replaces each "[sound:NAME]" of a text node with a link
@@ -952,8 +1150,11 @@ var (
 
 // mdFront converts a front field to one line of Markdown for a card
 // heading.
-func mdFront(h string) string {
-	md := mdConvert(h, nil)
+func mdFront(h string) (string, error) {
+	md, err := mdConvert(h, nil)
+	if err != nil {
+		return "", err
+	}
 	var parts []string
 	fence := ""
 	for _, line := range strings.Split(md, "\n") {
@@ -998,7 +1199,7 @@ func mdFront(h string) string {
 	if m := mdHeadingKey.FindStringSubmatchIndex(front); m != nil {
 		front = front[:m[0]] + "&#123;" + front[m[2]:]
 	}
-	return front
+	return front, nil
 }
 
 // mdTableDelimiter is the row under a Markdown table's header.
@@ -1179,30 +1380,118 @@ func mdMessages(err error) string {
 	return strings.Join(msgs, "; ")
 }
 
+// A deck limit, as the notes past it are told.
+type mdLimit int
+
+const (
+	mdLimitNone mdLimit = iota
+	mdLimitCards
+	mdLimitBytes
+	mdLimitHTML
+)
+
+// reason is what a note past the limit is told.
+func (l mdLimit) reason(lim decks.Limits) string {
+	switch l {
+	case mdLimitCards:
+		return fmt.Sprintf("the deck already has %d cards, the most a flashd deck may have: split the deck in Anki", lim.Cards)
+	case mdLimitBytes:
+		return fmt.Sprintf("the deck's Markdown would pass %s, the most a flashd deck may have: split the deck in Anki", mdSize(lim.Bytes))
+	case mdLimitHTML:
+		return fmt.Sprintf("the deck's cards would render to more than %s of HTML, the most a flashd deck may have: split the deck in Anki", mdSize(lim.HTML))
+	}
+	return ""
+}
+
+// what is the limit, for the summary of the notes past it.
+func (l mdLimit) what(lim decks.Limits) string {
+	switch l {
+	case mdLimitCards:
+		return mdCount(lim.Cards) + " cards"
+	case mdLimitBytes:
+		return mdSize(lim.Bytes) + " of Markdown"
+	case mdLimitHTML:
+		return mdSize(lim.HTML) + " of HTML"
+	}
+	return ""
+}
+
 // mdDeck builds the file of one deck from its notes' entries, in note id
-// order.
-func mdDeck(id int64, name, slug string, entries []*mdEntry, lim decks.Limits) (*DeckFile, []Refusal) {
-	var refusals []Refusal
+// order, and adds to rs the refusals of its notes. The only error is
+// ctx's.
+func mdDeck(tk *mdTicker, id int64, name, slug string, entries []*mdEntry, lim decks.Limits, rs *mdRefusals) (*DeckFile, error) {
+	ctx := tk.ctx
 	refuse := func(e *mdEntry, format string, args ...any) {
-		refusals = append(refusals, Refusal{NoteID: e.note.ID, GUID: e.note.GUID, Deck: name, Reason: fmt.Sprintf(format, args...)})
+		rs.add(Refusal{NoteID: e.note.ID, GUID: e.note.GUID, Deck: name, Reason: fmt.Sprintf(format, args...)})
 	}
 	file := slug + ".md"
 	lone := mdFrontMatter(slug, name, nil)
+	sections := 0
+	for _, s := range mdSections {
+		sections += len("\n## " + s + "\n")
+	}
 
-	// Each card alone.
-	var ok []*mdEntry
-	for _, e := range entries {
-		src := lone + "\n## " + e.section + "\n" + mdChunk(e.front, e.key, e.body)
-		d, err := decks.Parse(file, []byte(src))
+	// Each note in turn, while the deck has room: converted, then parsed
+	// alone. Every limit that can be judged before the parse is, and the
+	// first note that would pass one ends the deck.
+	var (
+		kept   []*mdEntry
+		fronts = map[string]bool{}
+		size   = sections // Markdown of the deck but its front matter
+		fmMax  = 0        // the longest the front matter can be
+		html   = 0
+		limit  = mdLimitNone
+		past   = len(entries) // index of the first note past the limit
+	)
+	for i, e := range entries {
+		if err := tk.tick(); err != nil {
+			return nil, err
+		}
+		// The front matter holds the tags every note kept carries: at
+		// most those of the first.
+		fm := fmMax
+		if len(kept) == 0 {
+			fm = len(mdFrontMatter(slug, name, mdDeckTags([]*mdEntry{e})))
+		}
+		switch {
+		case lim.Cards > 0 && len(kept) >= lim.Cards:
+			limit = mdLimitCards
+		case lim.Bytes > 0 && fm+size+len(mdChunk("", e.key, "")) > lim.Bytes:
+			limit = mdLimitBytes
+		case lim.HTML > 0 && html >= lim.HTML:
+			limit = mdLimitHTML
+		}
+		if limit != mdLimitNone {
+			past = i
+			break
+		}
+		if reason := e.convert(); reason != "" {
+			refuse(e, "%s", reason)
+			continue
+		}
+		// Fronts unique, in note id order.
+		front := e.front
+		for n := 2; fronts[decks.NormalizeText(front)]; n++ {
+			front = fmt.Sprintf("%s (%d)", e.front, n)
+		}
+		chunk := mdChunk(front, e.key, e.body)
+		if lim.Bytes > 0 && fm+size+len(chunk) > lim.Bytes {
+			limit, past = mdLimitBytes, i
+			break
+		}
+		d, err := decks.ParseContext(ctx, file, []byte(lone+"\n## "+e.section+"\n"+chunk), decks.Limits{})
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
 		if err != nil {
 			refuse(e, "flashd cannot read it: %s", mdMessages(err))
 			continue
 		}
 		nums := map[int]bool{}
-		e.htmlLen = 0
+		htmlLen := 0
 		good := len(d.Cards) > 0
 		for _, c := range d.Cards {
-			e.htmlLen += mdCardHTML(c)
+			htmlLen += mdCardHTML(c)
 			switch {
 			case e.cloze && c.Type == decks.TypeCloze:
 				nums[c.Cloze] = true
@@ -1215,59 +1504,45 @@ func mdDeck(id int64, name, slug string, entries []*mdEntry, lim decks.Limits) (
 			refuse(e, "flashd would not read it as a %s card", map[bool]string{true: "cloze", false: "basic"}[e.cloze])
 			continue
 		}
+		if lim.HTML > 0 && html+htmlLen > lim.HTML {
+			limit, past = mdLimitHTML, i
+			break
+		}
 		if e.cloze {
 			e.nums = nums
 		}
-		ok = append(ok, e)
-	}
-
-	// Fronts unique, in note id order.
-	fronts := map[string]bool{}
-	for _, e := range ok {
-		front := e.front
-		for n := 2; fronts[decks.NormalizeText(front)]; n++ {
-			front = fmt.Sprintf("%s (%d)", e.front, n)
-		}
 		fronts[decks.NormalizeText(front)] = true
-		e.front = front
-		e.chunk = mdChunk(e.front, e.key, e.body)
-	}
-
-	// Deck limits, in note id order.
-	tags := mdDeckTags(ok)
-	fm := mdFrontMatter(slug, name, tags)
-	size := len(fm)
-	for _, s := range mdSections {
-		size += len("\n## " + s + "\n")
-	}
-	html := 0
-	var kept []*mdEntry
-	for _, e := range ok {
-		switch {
-		case lim.Cards > 0 && len(kept) >= lim.Cards:
-			refuse(e, "the deck already has %d cards, the most a flashd deck may have: split the deck in Anki", lim.Cards)
-			continue
-		case lim.Bytes > 0 && size+len(e.chunk) > lim.Bytes:
-			refuse(e, "the deck's Markdown would pass %d KiB, the most a flashd deck may have: split the deck in Anki", lim.Bytes>>10)
-			continue
-		case lim.HTML > 0 && html+e.htmlLen > lim.HTML:
-			refuse(e, "the deck's cards would render to more than %d MiB of HTML, the most a flashd deck may have: split the deck in Anki", lim.HTML>>20)
-			continue
-		}
-		size += len(e.chunk)
-		html += e.htmlLen
+		e.front, e.chunk, e.htmlLen = front, chunk, htmlLen
+		fmMax = fm
+		size += len(chunk)
+		html += htmlLen
 		kept = append(kept, e)
+	}
+	// The notes past the limit: the first listed, the rest summed up.
+	if rest := entries[past:]; len(rest) > 0 {
+		reason := limit.reason(lim)
+		for _, e := range rest[:min(len(rest), mdMaxPastLimit)] {
+			refuse(e, "%s", reason)
+		}
+		if n := len(rest) - mdMaxPastLimit; n > 0 {
+			rs.summarise(name, n, fmt.Sprintf("and %s more %s past the deck's limit of %s %s left out",
+				mdCount(n), mdNotes(n, "note", "notes"), limit.what(lim), mdNotes(n, "was", "were")))
+		}
 	}
 
 	// The whole deck; a card it fails at is refused, and the rest tried
 	// again.
-	for len(kept) > 0 {
+	fm := mdFrontMatter(slug, name, mdDeckTags(kept))
+	for try := 1; len(kept) > 0; try++ {
 		md, lines := mdAssemble(fm, kept)
-		_, err := decks.ParseContext(context.Background(), file, md, lim)
+		_, err := decks.ParseContext(ctx, file, md, lim)
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
 		if err == nil {
 			f := &DeckFile{AnkiDeckID: id, Name: name, Slug: slug, Markdown: md, Cards: map[int64]string{}, Notes: len(kept)}
 			for _, e := range kept {
-				for cid, ord := range e.cards {
+				for cid, ord := range e.ords {
 					switch {
 					case !e.cloze && ord == 0:
 						f.Cards[cid] = e.key
@@ -1279,7 +1554,7 @@ func mdDeck(id int64, name, slug string, entries []*mdEntry, lim decks.Limits) (
 					refuse(e, "%s", e.notice)
 				}
 			}
-			return f, refusals
+			return f, nil
 		}
 		var list decks.ErrorList
 		bad := map[*mdEntry][]string{}
@@ -1290,13 +1565,18 @@ func mdDeck(id int64, name, slug string, entries []*mdEntry, lim decks.Limits) (
 				}
 			}
 		}
-		if len(bad) == 0 {
-			// Not a card's fault: should not happen, but refuse them all
-			// rather than return a deck that does not parse.
+		if len(bad) == 0 || try == mdMaxDeckParses {
+			// Not a card's fault, or still failing: should not happen,
+			// but refuse them all rather than return a deck that does
+			// not parse.
 			for _, e := range kept {
-				refuse(e, "flashd cannot read its deck: %s", mdMessages(err))
+				if msgs, isBad := bad[e]; isBad {
+					refuse(e, "flashd cannot read it in its deck: %s", strings.Join(msgs, "; "))
+				} else {
+					refuse(e, "flashd cannot read its deck: %s", mdMessages(err))
+				}
 			}
-			return nil, refusals
+			return nil, nil
 		}
 		next := kept[:0:0]
 		for _, e := range kept {
@@ -1308,7 +1588,7 @@ func mdDeck(id int64, name, slug string, entries []*mdEntry, lim decks.Limits) (
 		}
 		kept = next
 	}
-	return nil, refusals
+	return nil, nil
 }
 
 // mdAssemble writes a deck's Markdown and returns the line each card's

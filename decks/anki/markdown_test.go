@@ -2,6 +2,8 @@ package anki
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -227,7 +229,10 @@ type mdResult struct {
 
 func convertTest(t *testing.T, c *Collection) mdResult {
 	t.Helper()
-	files, refusals := Markdown(c, decks.UploadLimits)
+	files, refusals, err := Markdown(t.Context(), c, decks.UploadLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := mdResult{files: map[string]DeckFile{}, parsed: map[string]*decks.Deck{}, refusals: map[int64][]string{}, all: refusals}
 	for _, f := range files {
 		d, err := decks.Parse(f.Slug+".md", f.Markdown)
@@ -479,7 +484,10 @@ func TestMarkdownDeckLimit(t *testing.T) {
 		c.Notes = append(c.Notes, CollectionNote{ID: int64(i), GUID: fmt.Sprintf("g%d", i), NotetypeID: 1, Fields: []string{fmt.Sprintf("Q%d", i), "A"}})
 		c.Cards = append(c.Cards, CollectionCard{ID: int64(10000 + i), NoteID: int64(i), DeckID: 1})
 	}
-	files, refusals := Markdown(c, decks.UploadLimits)
+	files, refusals, err := Markdown(t.Context(), c, decks.UploadLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) != 1 || files[0].Notes != decks.UploadLimits.Cards || len(files[0].Cards) != decks.UploadLimits.Cards {
 		t.Fatalf("files %d, notes %d", len(files), files[0].Notes)
 	}
@@ -502,8 +510,8 @@ func TestMdFront(t *testing.T) {
 		{"&nbsp;", ""},
 		{"<table><tr><td>a</td><td>b|c</td></tr><tr><td></td><td>d</td></tr></table>", `a | b\|c<br>d`},
 	} {
-		if got := mdFront(tt.in); got != tt.want {
-			t.Errorf("mdFront(%q) = %q, want %q", tt.in, got, tt.want)
+		if got, err := mdFront(tt.in); err != nil || got != tt.want {
+			t.Errorf("mdFront(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
@@ -724,6 +732,8 @@ func FuzzMarkdown(f *testing.F) {
 		{"<pre>{{c1::x}}\n```\n## y</pre>", "<h1>h</h1>[sound:a b.mp3]<img src='a)b.png'>"},
 		{"<p class=\"cue\">cue {#k}</p>x {{c1::y}}", "<table><tr><td>|</td></tr></table>"},
 		{"<ul><li>- [ ] x</li></ul>", "~~~\n<div>```</div>"},
+		{strings.Repeat("<div>", 513) + "deep", "{{c1::x::" + strings.Repeat("<b>", 513) + "}}"},
+		{"<p class=\"cue\">" + strings.Repeat("<i>", 600) + "</p>{{c1::y}}", strings.Repeat("<div>", 509) + "not so deep"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -742,7 +752,10 @@ func FuzzMarkdown(f *testing.F) {
 			},
 			Cards: []CollectionCard{{ID: 1, NoteID: 1, DeckID: 1}, {ID: 2, NoteID: 2, DeckID: 1}, {ID: 3, NoteID: 3, DeckID: 1}, {ID: 4, NoteID: 4, DeckID: 1}},
 		}
-		files, refusals := Markdown(c, decks.UploadLimits)
+		files, refusals, err := Markdown(context.Background(), c, decks.UploadLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
 		notes := 0
 		for _, f := range files {
 			d, err := decks.Parse(f.Slug+".md", f.Markdown)
@@ -770,4 +783,314 @@ func FuzzMarkdown(f *testing.F) {
 			t.Fatalf("%d notes imported, %d refused: %v", notes, left, refusals)
 		}
 	})
+}
+
+// mdBigDeck is a collection of one deck "Big" with notes 1 to n, note i
+// of fields fields(i).
+func mdBigDeck(n int, fields func(i int) []string) *Collection {
+	c := &Collection{
+		Decks:     map[int64]CollectionDeck{1: {ID: 1, Name: "Big"}},
+		Notetypes: map[int64]Notetype{1: {ID: 1, Name: "Basic", Fields: []string{"Front", "Back"}}},
+		Notes:     make([]CollectionNote, 0, n),
+		Cards:     make([]CollectionCard, 0, n),
+	}
+	for i := 1; i <= n; i++ {
+		c.Notes = append(c.Notes, CollectionNote{ID: int64(i), GUID: fmt.Sprintf("g%d", i), NotetypeID: 1, Fields: fields(i)})
+		c.Cards = append(c.Cards, CollectionCard{ID: int64(1000000 + i), NoteID: int64(i), DeckID: 1})
+	}
+	return c
+}
+
+// checkPastLimit checks the refusals of a deck of n notes whose first
+// kept were imported and the rest left out for a limit: listed up to
+// mdMaxPastLimit with reason, then summarised with summary.
+func checkPastLimit(t *testing.T, n, kept int, refusals []Refusal, reason, summary string) {
+	t.Helper()
+	past := n - kept
+	listed := min(past, mdMaxPastLimit)
+	want := listed
+	if past > listed {
+		want++
+	}
+	if len(refusals) != want {
+		t.Fatalf("%d refusals, want %d: %v", len(refusals), want, refusals[:min(len(refusals), 5)])
+	}
+	for i, r := range refusals[:listed] {
+		if r.NoteID != int64(kept+1+i) || r.Deck != "Big" || !strings.Contains(r.Reason, reason) {
+			t.Fatalf("refusal %d: %v, want note %d with %q", i, r, kept+1+i, reason)
+		}
+	}
+	if past > listed {
+		if s := refusals[listed]; s.NoteID != 0 || s.GUID != "" || s.Deck != "Big" || s.Reason != summary {
+			t.Errorf("summary %+v, want %q", s, summary)
+		}
+	}
+}
+
+// TestMarkdownPastLimit checks that the notes past a deck's card limit
+// are neither converted nor parsed (a note that would be refused for
+// itself is refused for the limit) and are summed up past the first
+// mdMaxPastLimit.
+func TestMarkdownPastLimit(t *testing.T) {
+	const n, max = 2000, 50
+	c := mdBigDeck(n, func(i int) []string {
+		switch {
+		case i <= max:
+			return []string{fmt.Sprintf("Q%d", i), "A"}
+		case i%3 == 0: // refused when converted
+			return []string{fmt.Sprintf("Q%d", i), "&nbsp;"}
+		case i%3 == 1: // refused when parsed
+			return []string{fmt.Sprintf("Q%d", i), strings.Repeat("<blockquote>", 9) + "deep" + strings.Repeat("</blockquote>", 9)}
+		}
+		return []string{fmt.Sprintf("Q%d", i), strings.Repeat("<div>", 600)} // too deep
+	})
+	lim := decks.Limits{Cards: max}
+	files, refusals, err := Markdown(t.Context(), c, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Notes != max || len(files[0].Cards) != max {
+		t.Fatalf("files %+v", files)
+	}
+	if _, err := decks.ParseContext(t.Context(), "big.md", files[0].Markdown, lim); err != nil {
+		t.Fatal(err)
+	}
+	checkPastLimit(t, n, max, refusals, "the deck already has 50 cards", "and 1,850 more notes past the deck's limit of 50 cards were left out")
+
+	// Exactly the limit: nothing refused.
+	c = mdBigDeck(max, func(i int) []string { return []string{fmt.Sprintf("Q%d", i), "A"} })
+	if files, refusals, err := Markdown(t.Context(), c, lim); err != nil || len(files) != 1 || files[0].Notes != max || len(refusals) != 0 {
+		t.Errorf("%d notes: files %d, refusals %v, %v", max, len(files), refusals, err)
+	}
+	// One past: listed, no summary.
+	c = mdBigDeck(max+1, func(i int) []string { return []string{fmt.Sprintf("Q%d", i), "A"} })
+	files, refusals, err = Markdown(t.Context(), c, lim)
+	if err != nil || len(files) != 1 {
+		t.Fatal(files, err)
+	}
+	checkPastLimit(t, max+1, max, refusals, "the deck already has 50 cards", "")
+}
+
+// TestMarkdownByteLimit checks that a deck stops at the first note its
+// Markdown has no room for, close to the limit and within it.
+func TestMarkdownByteLimit(t *testing.T) {
+	const n = 1000
+	lim := decks.Limits{Bytes: 8 << 10}
+	c := mdBigDeck(n, func(i int) []string {
+		return []string{fmt.Sprintf("Question %d?", i), fmt.Sprintf("Answer <b>%d</b> with some more words", i)}
+	})
+	// The front matter is counted with the first note's tags, but holds
+	// only "shared": note 2 lacks "vocab".
+	for i := range c.Notes {
+		c.Notes[i].Tags = []string{"shared", "vocab"}
+	}
+	c.Notes[1].Tags = []string{"shared"}
+	files, refusals, err := Markdown(t.Context(), c, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 {
+		t.Fatalf("files %+v", files)
+	}
+	f := files[0]
+	if len(f.Markdown) > lim.Bytes || len(f.Markdown) < lim.Bytes-256 {
+		t.Errorf("deck of %d bytes for a limit of %d", len(f.Markdown), lim.Bytes)
+	}
+	d, err := decks.ParseContext(t.Context(), "big.md", f.Markdown, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Tags, []string{"shared"}) {
+		t.Errorf("tags %q", d.Tags)
+	}
+	if f.Notes < 50 || f.Notes != len(d.Cards) {
+		t.Fatalf("%d notes, %d cards", f.Notes, len(d.Cards))
+	}
+	past := n - f.Notes - mdMaxPastLimit
+	checkPastLimit(t, n, f.Notes, refusals, "the deck's Markdown would pass 8 KiB",
+		fmt.Sprintf("and %s more notes past the deck's limit of 8 KiB of Markdown were left out", mdCount(past)))
+}
+
+// TestMarkdownHTMLLimit checks that a deck stops at the first note whose
+// HTML it has no room for.
+func TestMarkdownHTMLLimit(t *testing.T) {
+	const n = 300
+	lim := decks.Limits{HTML: 4 << 10}
+	c := mdBigDeck(n, func(i int) []string {
+		return []string{fmt.Sprintf("Question %d?", i), fmt.Sprintf("Answer <b>%d</b> with some more words", i)}
+	})
+	files, refusals, err := Markdown(t.Context(), c, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 {
+		t.Fatalf("files %+v", files)
+	}
+	d, err := decks.ParseContext(t.Context(), "big.md", files[0].Markdown, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := 0
+	for _, c := range d.Cards {
+		html += mdCardHTML(c)
+	}
+	kept := files[0].Notes
+	if kept < 10 || kept != len(d.Cards) || html > lim.HTML || html < lim.HTML-200 {
+		t.Errorf("%d notes, %d cards, %d bytes of HTML", kept, len(d.Cards), html)
+	}
+	checkPastLimit(t, n, kept, refusals, "would render to more than 4 KiB of HTML",
+		fmt.Sprintf("and %d more notes past the deck's limit of 4 KiB of HTML were left out", n-kept-mdMaxPastLimit))
+}
+
+// TestMarkdownRefusalCap checks that no more than mdMaxRefusals refusals
+// are listed, and the rest summed up.
+func TestMarkdownRefusalCap(t *testing.T) {
+	const n = mdMaxRefusals + 500
+	c := mdBigDeck(n+1, func(i int) []string { return []string{fmt.Sprintf("Q%d", i), "A"} })
+	c.Cards = c.Cards[n:] // only the last note has a card
+	files, refusals, err := Markdown(t.Context(), c, decks.UploadLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Notes != 1 {
+		t.Fatalf("files %+v", files)
+	}
+	if len(refusals) != mdMaxRefusals+1 {
+		t.Fatalf("%d refusals", len(refusals))
+	}
+	for i, r := range refusals[:mdMaxRefusals] {
+		if r.NoteID != int64(i+1) || !strings.Contains(r.Reason, "no cards") {
+			t.Fatalf("refusal %d: %v", i, r)
+		}
+	}
+	if s := refusals[mdMaxRefusals]; s.NoteID != 0 || s.Deck != "" || s.Reason != "and 500 more notes were left out or imported only in part (only the first 1,000 are listed)" {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// mdCancelAfter is a context whose Err is Canceled from its nth call on.
+type mdCancelAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *mdCancelAfter) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestMarkdownCancel(t *testing.T) {
+	c := mdBigDeck(3000, func(i int) []string { return []string{fmt.Sprintf("Q%d", i), "A"} })
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	files, refusals, err := Markdown(ctx, c, decks.UploadLimits)
+	if !errors.Is(err, context.Canceled) || files != nil || refusals != nil {
+		t.Errorf("cancelled: %d files, %d refusals, %v", len(files), len(refusals), err)
+	}
+	// Cancelled on the way, in the first notes converted.
+	for _, n := range []int{2, 5, 20, 40} {
+		cc := &mdCancelAfter{Context: context.Background(), n: n}
+		files, refusals, err := Markdown(cc, c, decks.Limits{})
+		if !errors.Is(err, context.Canceled) || files != nil || refusals != nil {
+			t.Errorf("cancelled at look %d: %d files, %d refusals, %v", n, len(files), len(refusals), err)
+		}
+		if cc.calls > n+3 { // a parse looks at the end too
+			t.Errorf("cancelled at look %d: looked %d times", n, cc.calls)
+		}
+	}
+	// Not cancelled: it looks every few hundred notes.
+	cc := &mdCancelAfter{Context: context.Background(), n: 1 << 30}
+	if _, _, err := Markdown(cc, c, decks.UploadLimits); err != nil {
+		t.Fatal(err)
+	}
+	if cc.calls < 3000/mdCheckEvery {
+		t.Errorf("looked at the context %d times for 3000 notes", cc.calls)
+	}
+}
+
+// TestMarkdownDeepHTML checks that HTML nested deeper than x/net/html
+// parses refuses its note, wherever it is, and nothing else.
+func TestMarkdownDeepHTML(t *testing.T) {
+	deep := strings.Repeat("<div>", 513) + "x"
+	c := &Collection{
+		Decks: map[int64]CollectionDeck{1: {ID: 1, Name: "Deep"}},
+		Notetypes: map[int64]Notetype{
+			1: {ID: 1, Name: "Basic", Fields: []string{"Front", "Back"}},
+			2: {ID: 2, Name: "Cloze", Cloze: true, Fields: []string{"Text", "Back Extra"}},
+		},
+	}
+	add := func(nt int64, f ...string) {
+		id := int64(len(c.Notes) + 1)
+		c.Notes = append(c.Notes, CollectionNote{ID: id, GUID: fmt.Sprint("n", id), NotetypeID: nt, Fields: f})
+		c.Cards = append(c.Cards, CollectionCard{ID: 100 + id, NoteID: id, DeckID: 1})
+	}
+	add(1, "Deep back?", deep)
+	add(1, deep, "Deep front")
+	add(1, "Deep third field?", "Back", deep)
+	add(2, "{{c1::a}} "+deep, "")
+	add(2, "{{c1::a::"+strings.Repeat("<b>", 600)+"}} b", "")
+	add(2, `<p class="cue">`+strings.Repeat("<i>", 600)+"</p>{{c1::a}}", "")
+	add(2, "{{c1::a}}", deep)
+	add(2, "{{c1::a}} "+strings.Repeat("<b>", 600), "") // a made cue
+	add(1, "Not so deep?", strings.Repeat("<div>", 500)+"fine")
+	add(1, "Plain", "card")
+	r := convertTest(t, c)
+	if f := r.files["Deep"]; f.Notes != 2 {
+		t.Errorf("%d notes imported:\n%s", f.Notes, f.Markdown)
+	}
+	for id := int64(1); id <= 8; id++ {
+		if got := r.refusals[id]; len(got) != 1 || got[0] != errMdHTMLDepth.Error() {
+			t.Errorf("note %d: %q", id, got)
+		}
+	}
+	if !strings.Contains(r.all[0].Reason, "its HTML nests deeper than 510 elements") {
+		t.Errorf("reason %q", r.all[0].Reason)
+	}
+	if len(r.all) != 8 {
+		t.Errorf("refusals %v", r.all)
+	}
+	if _, err := mdConvert(deep, nil); err != errMdHTMLDepth {
+		t.Errorf("mdConvert: %v", err)
+	}
+}
+
+func TestMdCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 5000: "5,000", 179500: "179,500", 1234567: "1,234,567", -4200: "-4,200"} {
+		if got := mdCount(n); got != want {
+			t.Errorf("mdCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for n, want := range map[int]string{16 << 20: "16 MiB", 512 << 10: "512 KiB", 4 << 10: "4 KiB", 1500: "1 KiB", 10: "10 bytes"} {
+		if got := mdSize(n); got != want {
+			t.Errorf("mdSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// BenchmarkMarkdown converts decks of 5,000 and 20,000 notes, within
+// the upload limits (the notes past 5,000 are left out, unconverted) and
+// without limits (every note imported), and reports the time per note,
+// which must not grow with the deck.
+func BenchmarkMarkdown(b *testing.B) {
+	for _, l := range []struct {
+		name string
+		lim  decks.Limits
+	}{{"upload", decks.UploadLimits}, {"nolimit", decks.Limits{}}} {
+		for _, n := range []int{5000, 20000} {
+			b.Run(fmt.Sprintf("%s/%d", l.name, n), func(b *testing.B) {
+				c := mdBigDeck(n, func(i int) []string {
+					return []string{fmt.Sprintf("Question <b>%d</b>?", i), fmt.Sprintf("Answer %d<br>more", i)}
+				})
+				for b.Loop() {
+					if _, _, err := Markdown(b.Context(), c, l.lim); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/note")
+			})
+		}
+	}
 }

@@ -52,13 +52,19 @@ type Collection struct {
 	// "collection.anki21" or "collection.anki21b".
 	Format string
 	// Created is the collection's creation time (col.crt): review due
-	// dates count days from it.
-	Created   time.Time
-	Decks     map[int64]CollectionDeck
-	Notetypes map[int64]Notetype
-	Notes     []CollectionNote // in id order
-	Cards     []CollectionCard // in id order
-	Revlog    []CollectionReview
+	// dates count days from it. With a deck's id it names that deck
+	// across exports of the same collection (zero for a text file).
+	Created time.Time
+	// SchedulerV1 reports a collection of Anki's first scheduler (col
+	// conf or config "schedVer" 1), whose learning-step ratings count one
+	// button fewer: Anki adds one to ease 2 and 3 of learning and
+	// relearning rows when it upgrades such a collection.
+	SchedulerV1 bool
+	Decks       map[int64]CollectionDeck
+	Notetypes   map[int64]Notetype
+	Notes       []CollectionNote // in id order
+	Cards       []CollectionCard // in id order
+	Revlog      []CollectionReview
 	// Media maps a media file's name, as fields reference it, to its
 	// content.
 	Media map[string][]byte
