@@ -275,7 +275,7 @@ func sameNotes(a, b []anki.Note) bool {
 	}
 	for _, n := range b {
 		m, ok := byGUID[n.GUID]
-		if !ok || m.NoteType != n.NoteType || m.Fields != n.Fields || m.Deck != n.Deck {
+		if !ok || m.NoteType != n.NoteType || m.Fields != n.Fields || m.Deck != n.Deck || !slices.Equal(m.Tags, n.Tags) {
 			return false
 		}
 	}
@@ -431,6 +431,7 @@ func TestImportAnkiDeckIdentity(t *testing.T) {
 	}
 	t1, t2 := clock.Add(-900*24*time.Hour), clock.Add(-800*24*time.Hour)
 	a := basicCollection(t1, 1, "Default", "guid-aaaa1", "guid-aaaa2")
+	a.Notes[0].Tags = []string{"verb", "irregular", "trap"}
 	a.Revlog = []anki.CollectionReview{{ID: clock.Add(-48 * time.Hour).UnixMilli(), CardID: 1, Ease: 3}}
 	b := basicCollection(t2, 1, "Default", "guid-bbbb1")
 	da, db2 := imp(a, alice), imp(b, alice)
@@ -439,6 +440,17 @@ func TestImportAnkiDeckIdentity(t *testing.T) {
 	}
 	if n := countRows(t, db, `SELECT COUNT(*) FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.slug = ? AND c.retired_at IS NULL`, da.Slug); n != 2 {
 		t.Errorf("the first Default deck has %d active cards after the second import, want 2", n)
+	}
+	// A note's own tags come back in the export.
+	dA, _ := db.DeckBySlug(ctx, alice, da.Slug)
+	deckA, err := db.AnkiDeck(ctx, dA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range anki.Notes(deckA) {
+		if want := []string{"verb", "irregular", "trap", "section::Traps"}; n.GUID == "guid-aaaa1" && !slices.Equal(n.Tags, want) {
+			t.Errorf("exported tags %q, want %q (the note's tags, then its kind and section)", n.Tags, want)
+		}
 	}
 
 	renamed := basicCollection(t1, 1, "Spanish", "guid-aaaa1", "guid-aaaa2")

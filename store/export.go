@@ -34,7 +34,7 @@ func AnkiDeckOf(d *Deck, cs []Card) anki.Deck {
 		}
 		deck.Cards = append(deck.Cards, anki.Card{GUID: c.GUID, NoteKey: c.NoteKey, Cloze: c.Cloze, Type: c.Type, Kind: c.Kind,
 			Section: c.Section, FrontHTML: unrewriteMedia(c.FrontHTML), BackHTML: unrewriteMedia(c.BackHTML),
-			ClozeHTML: unrewriteMedia(c.ClozeHTML), Options: options,
+			ClozeHTML: unrewriteMedia(c.ClozeHTML), Options: options, Tags: anki.CommentTags(c.BackSrc),
 			Modified: time.UnixMilli(c.UpdatedAt).UTC()})
 	}
 	return deck

@@ -34,6 +34,9 @@ type Card struct {
 	FrontHTML, BackHTML, ClozeHTML string
 	// Options are the answers of a choice card, in order.
 	Options []decks.Option
+	// Tags are the card's own tags (CommentTags of its source), added to
+	// the deck's.
+	Tags []string
 	// Modified is the card's last edit: an .apkg gives it as the note's
 	// modification time, so that Anki updates a note it already holds
 	// only from a newer export.
@@ -281,6 +284,7 @@ func normalizedDeckPart(p string) string {
 // and "section::<section>".
 func noteTags(deckTags []string, c Card) []string {
 	tags := append([]string{}, deckTags...)
+	tags = append(tags, c.Tags...)
 	tags = append(tags, string(c.Kind))
 	if strings.TrimSpace(c.Section) != "" {
 		tags = append(tags, "section::"+strings.TrimSpace(c.Section))

@@ -461,10 +461,54 @@ func Markdown(ctx context.Context, c *Collection, lim decks.Limits) ([]DeckFile,
 
 // convert fills e from its note, or returns why not.
 func (e *mdEntry) convert() string {
+	var reason string
 	if e.nt.Cloze {
-		return e.fromCloze(e.note)
+		reason = e.fromCloze(e.note)
+	} else {
+		reason = e.fromBasic(e.note, e.nt, e.cards)
 	}
-	return e.fromBasic(e.note, e.nt, e.cards)
+	if reason == "" {
+		if c := TagsComment(e.note.Tags); c != "" {
+			e.body += "\n\n" + c
+		}
+	}
+	return reason
+}
+
+// TagsComment is the HTML comment a card body ends with to keep its
+// Anki note's tags (flashd's deck format has tags per deck only): the
+// note's tags but the kind and "section::" tags flashd's export makes
+// from the section, or "" when none is left. Learners never see it; the
+// Anki exporter reads it back (CommentTags), so the tags go back to Anki.
+func TagsComment(tags []string) string {
+	var keep []string
+	for _, t := range tags {
+		l := strings.ToLower(t)
+		switch {
+		case strings.HasPrefix(l, "section::"), l == "takeaway", l == "trap", l == "scenario", l == "topic":
+			continue
+		case strings.Contains(t, "--") || strings.ContainsAny(t, "<>"):
+			continue // cannot stand in a comment
+		}
+		keep = append(keep, t)
+	}
+	if len(keep) == 0 {
+		return ""
+	}
+	return "<!-- anki tags: " + strings.Join(keep, " ") + " -->"
+}
+
+// tagsCommentPattern finds TagsComment's comments in Markdown.
+var tagsCommentPattern = regexp.MustCompile(`<!-- anki tags: ([^<>]*?) -->`)
+
+// CommentTags returns the tags of the TagsComment comments in a card's
+// Markdown source.
+func CommentTags(src string) []string {
+	var tags []string
+	for _, m := range tagsCommentPattern.FindAllStringSubmatch(src, -1) {
+		tags = append(tags, strings.Fields(m[1])...)
+	}
+	return tags
 }
 
 // mdSectionOf is the section of a note by its flashd kind tag.
