@@ -170,7 +170,7 @@ func (s *Server) importAnki(c echo.Context, u *store.User) (ankiUploadResult, in
 	n, _ := io.ReadFull(f, head)
 	var coll *anki.Collection
 	if bytes.Equal(head[:n], []byte("PK\x03\x04")) {
-		coll, err = anki.ReadPackage(f, fh.Size, anki.DefaultReadLimits)
+		coll, err = anki.ReadPackageContext(c.Request().Context(), f, fh.Size, anki.DefaultReadLimits)
 	} else {
 		var data []byte
 		if data, err = io.ReadAll(io.NewSectionReader(f, 0, fh.Size)); err == nil {

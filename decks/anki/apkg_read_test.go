@@ -3,19 +3,27 @@ package anki
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"google.golang.org/protobuf/encoding/protowire"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // The fixtures below are built from Anki's schemas (rslib/src/storage/
@@ -219,12 +227,17 @@ func fxSQLite(t testing.TB, wal bool, stmts ...[]string) []byte {
 	return b
 }
 
-// fxSchema11Col is a schema 11 collection of the test content.
-func fxSchema11Col(t testing.TB) []byte {
-	return fxSQLite(t, false, fxSchema11, fxRows, []string{
-		fmt.Sprintf(`UPDATE col SET crt = %d, ver = 11, models = '%s', decks = '%s'`, fxCrt, fxModelsJSON, fxDecksJSON),
-	})
+// fxSchema11Col is a schema 11 collection of the test content, and then
+// the extra statements.
+func fxSchema11Col(t testing.TB, extra ...[]string) []byte {
+	return fxSQLite(t, false, append([][]string{fxSchema11, fxRows, {
+		fmt.Sprintf(`UPDATE col SET crt = %d, ver = 11, conf = '%s', models = '%s', decks = '%s'`, fxCrt, fxConfJSON, fxModelsJSON, fxDecksJSON),
+	}}, extra...)...)
 }
+
+// fxConfJSON is col.conf of the schema 11 collection: the second
+// scheduler, as Anki's legacy exports say.
+const fxConfJSON = `{"activeDecks": [1], "curDeck": 1, "schedVer": 2, "sched2021": true, "rollover": 4}`
 
 // fxDummyCol is the collection.anki2 that modern Anki writes beside the
 // real collection: one note asking to update Anki.
@@ -276,8 +289,9 @@ func fxMediaEntries(entries ...[]byte) []byte {
 }
 
 // fxSchema18Col is a schema 18 collection of the test content, in WAL
-// mode as Anki leaves it. col.models and col.decks are empty, as in Anki.
-func fxSchema18Col(t testing.TB) []byte {
+// mode as Anki leaves it, and then the extra statements. col.models and
+// col.decks are empty, as in Anki.
+func fxSchema18Col(t testing.TB, extra ...[]string) []byte {
 	basicConfig := fxPBBytes(nil, 3, []byte(".card {}"))                                       // css; kind unset: normal
 	basicConfig = fxPBBytes(basicConfig, 255, []byte(`{"x":1}`))                               // other
 	clozeConfig := fxPBVarint(fxPBBytes(nil, 3, []byte(".cloze {}")), 1, 1)                    // kind: cloze, after css
@@ -286,7 +300,7 @@ func fxSchema18Col(t testing.TB) []byte {
 	filtered := fxPBBytes(nil, 2, fxPBBytes(fxPBVarint(nil, 1, 0), 2, []byte("\n\x06deck:1"))) // KindContainer{filtered{...}}
 	common := fxPBVarint(nil, 1, 1)
 	blob := func(b []byte) string { return fmt.Sprintf("x'%x'", b) }
-	return fxSQLite(t, true, fxSchema11, fxSchema18, fxRows, []string{
+	return fxSQLite(t, true, append([][]string{fxSchema11, fxSchema18, fxRows, {
 		fmt.Sprintf(`UPDATE col SET crt = %d, ver = 18`, fxCrt),
 		`INSERT INTO notetypes VALUES (2222, 'Cloze', 0, 0, ` + blob(clozeConfig) + `)`,
 		`INSERT INTO notetypes VALUES (1111, 'Basic', 0, 0, ` + blob(basicConfig) + `)`,
@@ -302,8 +316,9 @@ func fxSchema18Col(t testing.TB) []byte {
 		`INSERT INTO decks VALUES (20, 'Filtered Deck 1', 0, 0, x'', ` + blob(filtered) + `)`,
 		`INSERT INTO deck_config VALUES (1, 'Default', 0, 0, x'')`,
 		`INSERT INTO config VALUES ('curDeck', 0, 0, '1')`,
+		`INSERT INTO config VALUES ('schedVer', 0, 0, CAST('2' AS BLOB))`,
 		`INSERT INTO tags VALUES ('vocab', 0, 0, NULL)`,
-	})
+	}}, extra...)...)
 }
 
 // fxEntry is one zip entry; deflate compresses it, otherwise it is stored.
@@ -712,32 +727,605 @@ func TestReadUnicase(t *testing.T) {
 	}
 }
 
-// TestReadOpenSQLite: the collection is opened read-only, query-only and
-// with an untrusted schema.
+// TestReadOpenSQLite: the collection is opened read-only, query-only,
+// with an untrusted schema, in defensive mode and with SQLite's limits.
 func TestReadOpenSQLite(t *testing.T) {
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
-	if err := os.WriteFile(path, fxSchema11Col(t), 0o600); err != nil {
+	if err := os.WriteFile(path, fxSchema18Col(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := readOpenSQLite(path)
+	db, err := readOpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	for pragma, want := range map[string]int{"trusted_schema": 0, "query_only": 1, "cell_size_check": 1} {
 		var got int
-		if err := db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != want {
 			t.Errorf("PRAGMA %s = %d, want %d", pragma, got, want)
 		}
 	}
-	if _, err := db.Exec(`DELETE FROM notes`); err == nil {
+	for _, l := range []struct {
+		id, want int
+		name     string
+	}{
+		{sqlite3.SQLITE_LIMIT_LENGTH, 16 << 20, "length"},
+		{sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1 << 20, "SQL length"},
+		{sqlite3.SQLITE_LIMIT_ATTACHED, 0, "attached"},
+		{sqlite3.SQLITE_LIMIT_COLUMN, 2000, "column"},
+		{sqlite3.SQLITE_LIMIT_EXPR_DEPTH, 1000, "expression depth"},
+		{sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 1000, "trigger depth"},
+	} {
+		got, err := sqlite.Limit(db.Conn, l.id, -1)
+		if err != nil || got != l.want {
+			t.Errorf("%s limit = %d, %v; want %d", l.name, got, err, l.want)
+		}
+	}
+
+	// Defensive mode: SQLite ignores journal_mode=OFF, which a connection
+	// without it (the control) takes.
+	for _, c := range []struct {
+		name string
+		db   interface {
+			QueryRowContext(context.Context, string, ...any) *sql.Row
+		}
+		wantOff bool
+	}{
+		{"reader", db, false},
+		{"control", fxOpenPlain(t, path, "mode=ro&immutable=1"), true},
+		{"control with _defensive", fxOpenPlain(t, path, "mode=ro&immutable=1&_defensive=1"), false},
+	} {
+		var mode string
+		if err := c.db.QueryRowContext(ctx, `PRAGMA journal_mode = OFF`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if off := strings.EqualFold(mode, "off"); off != c.wantOff {
+			t.Errorf("%s: journal_mode=OFF left %q (defensive mode %s)", c.name, mode, map[bool]string{true: "off", false: "on"}[off])
+		}
+	}
+	// The reader refuses a connection without defensive mode.
+	plain := fxOpenPlain(t, path, "mode=ro&immutable=1")
+	conn, err := plain.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := readSetUpSQLite(ctx, &readConn{Conn: conn, db: plain}); err == nil || !strings.Contains(err.Error(), "defensive mode is not on") {
+		t.Errorf("set up without defensive mode: %v", err)
+	}
+
+	if _, err := db.ExecContext(ctx, `DELETE FROM notes`); err == nil {
 		t.Error("a write to the collection succeeded")
 	}
+	if _, err := db.ExecContext(ctx, `ATTACH ':memory:' AS other`); err == nil {
+		t.Error("ATTACH succeeded")
+	}
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM notes`).Scan(&n); err != nil || n != 3 {
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM notes`).Scan(&n); err != nil || n != 3 {
 		t.Errorf("notes: %d, %v; want 3", n, err)
+	}
+}
+
+// fxOpenPlain opens the SQLite file at path with the query parameters
+// only, closing it when the test ends.
+func fxOpenPlain(t testing.TB, path, query string) *sql.DB {
+	t.Helper()
+	u := url.URL{Scheme: "file", Path: path, RawQuery: query}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// fxWithDDL is the statements with the CREATE TABLE of table replaced by
+// ddl.
+func fxWithDDL(t testing.TB, list []string, table, ddl string) []string {
+	t.Helper()
+	out := append([]string(nil), list...)
+	for i, s := range out {
+		if strings.HasPrefix(s, "CREATE TABLE "+table+" (") {
+			out[i] = ddl
+			return out
+		}
+	}
+	t.Fatalf("no CREATE TABLE %s", table)
+	return nil
+}
+
+// fxColPkg is a legacy 1 package of the collection file alone.
+func fxColPkg(t testing.TB, col []byte) []byte {
+	return fxZip(t, fxEntry{name: "collection.anki2", data: col, deflate: true})
+}
+
+// fxLatestPkg is a latest package of the schema 18 collection file and an
+// empty media list.
+func fxLatestPkg(t testing.TB, col []byte) []byte {
+	return fxZip(t,
+		fxEntry{name: "meta", data: fxMeta(3)},
+		fxEntry{name: "collection.anki21b", data: fxZstd(t, col)},
+		fxEntry{name: "media", data: fxZstd(t, fxMediaEntries())})
+}
+
+// fxRefused reads pkg and checks that it is refused with an error
+// containing want.
+func fxRefused(t *testing.T, pkg []byte, lim ReadLimits, want string) {
+	t.Helper()
+	col, err := fxRead(t, pkg, lim)
+	if err == nil {
+		t.Fatalf("no error; read %d notes", len(col.Notes))
+	}
+	t.Logf("%v", err)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q\n does not contain %q", err, want)
+	}
+}
+
+// fxAllocated is the bytes f allocates.
+func fxAllocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestReadPackageGeneratedColumns: a table with a generated column, which
+// SQLite would compute as it is read (here 200 MB per note), is refused.
+func TestReadPackageGeneratedColumns(t *testing.T) {
+	bomb := `CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL,
+		mod integer NOT NULL, usn integer NOT NULL, tags text NOT NULL,
+		flds text GENERATED ALWAYS AS (printf('%.*c', 200000000, 'x')),
+		sfld integer NOT NULL, csum integer NOT NULL, flags integer NOT NULL, data text NOT NULL)`
+	bombCol := fxSQLite(t, false, fxWithDDL(t, fxSchema11, "notes", bomb), []string{
+		fmt.Sprintf(`UPDATE col SET crt = %d, ver = 11, models = '%s', decks = '%s'`, fxCrt, fxModelsJSON, fxDecksJSON),
+		`INSERT INTO notes (id, guid, mid, mod, usn, tags, sfld, csum, flags, data) VALUES (1, 'g', 1111, 0, 0, '', '', 0, 0, '')`,
+		`INSERT INTO notes (id, guid, mid, mod, usn, tags, sfld, csum, flags, data) VALUES (2, 'h', 1111, 0, 0, '', '', 0, 0, '')`,
+		`INSERT INTO notes (id, guid, mid, mod, usn, tags, sfld, csum, flags, data) VALUES (3, 'i', 1111, 0, 0, '', '', 0, 0, '')`,
+	})
+	storedCards := `CREATE TABLE cards (id integer PRIMARY KEY, nid integer NOT NULL, did integer NOT NULL,
+		ord integer NOT NULL, mod integer NOT NULL, usn integer NOT NULL, type integer NOT NULL,
+		queue integer NOT NULL, due integer NOT NULL, ivl integer NOT NULL, factor integer NOT NULL,
+		reps integer NOT NULL, lapses integer NOT NULL, left integer NOT NULL, odue integer NOT NULL,
+		odid integer NOT NULL, flags integer NOT NULL, data text GENERATED ALWAYS AS ('{}') STORED)`
+	virtualCol := `CREATE TABLE col (id integer PRIMARY KEY, crt integer NOT NULL, mod integer NOT NULL,
+		scm integer NOT NULL, ver integer GENERATED ALWAYS AS (11), dty integer NOT NULL, usn integer NOT NULL,
+		ls integer NOT NULL, conf text NOT NULL, models text NOT NULL, decks text NOT NULL,
+		dconf text NOT NULL, tags text NOT NULL)`
+	genDecks := `CREATE TABLE decks (id integer PRIMARY KEY NOT NULL, name text NOT NULL COLLATE unicase,
+		mtime_secs integer NOT NULL, usn integer NOT NULL, common blob NOT NULL,
+		kind blob GENERATED ALWAYS AS (x'0a00'))`
+	genConfig := `CREATE TABLE config (KEY text NOT NULL PRIMARY KEY, usn integer NOT NULL,
+		mtime_secs integer NOT NULL, val blob GENERATED ALWAYS AS (CAST('2' AS BLOB))) without rowid`
+	for _, tc := range []struct {
+		name string
+		pkg  []byte
+		want string
+	}{
+		{"notes.flds virtual", fxColPkg(t, bombCol),
+			"the package's collection.anki2 is not an Anki collection: its notes table has a generated column (flds)"},
+		{"cards.data stored", fxColPkg(t, fxSQLite(t, false, fxWithDDL(t, fxSchema11, "cards", storedCards))),
+			"its cards table has a generated column (data)"},
+		{"col.ver", fxColPkg(t, fxSQLite(t, false, fxWithDDL(t, fxSchema11[:len(fxSchema11)-1], "col", virtualCol),
+			[]string{`INSERT INTO col (id, crt, mod, scm, dty, usn, ls, conf, models, decks, dconf, tags) VALUES (1, 0, 0, 0, 0, 0, 0, '{}', '{}', '{}', '{}', '{}')`})),
+			"its col table has a generated column (ver)"},
+		{"decks.kind", fxLatestPkg(t, fxSQLite(t, false, fxSchema11, fxWithDDL(t, fxSchema18, "decks", genDecks), []string{`UPDATE col SET ver = 18`})),
+			"the package's collection.anki21b is not an Anki collection: its decks table has a generated column (kind)"},
+		{"config.val", fxLatestPkg(t, fxSQLite(t, false, fxSchema11, fxWithDDL(t, fxSchema18, "config", genConfig), []string{`UPDATE col SET ver = 18`})),
+			"its config table has a generated column (val)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var n uint64
+			n = fxAllocated(func() { fxRefused(t, tc.pkg, ReadLimits{}, tc.want) })
+			if n > 64<<20 {
+				t.Errorf("refusing it allocated %d MiB", n>>20)
+			}
+		})
+	}
+	if len(fxColPkg(t, bombCol)) > 4<<10 {
+		t.Logf("the bomb package has %d bytes", len(fxColPkg(t, bombCol)))
+	}
+}
+
+// TestReadPackageSQLiteLimits: a value over 16 MiB, or a schema statement
+// over 1 MiB, is refused by SQLite.
+func TestReadPackageSQLiteLimits(t *testing.T) {
+	big := strings.Repeat("x", 17<<20)
+	fxRefused(t, fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = '` + big + `' WHERE id = 200`})), ReadLimits{},
+		"the package's collection.anki2: its notes table is unreadable: it holds a value larger than the limit of 16 MiB")
+	fxRefused(t, fxColPkg(t, fxSchema11Col(t, []string{`UPDATE col SET models = '` + big + `'`})), ReadLimits{},
+		"its col table is unreadable: it holds a value larger than the limit of 16 MiB")
+	// Just under the limit reads.
+	under := strings.Repeat("y", 16<<20-100)
+	col, err := fxRead(t, fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = '` + under + `' WHERE id = 200`})), ReadLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := col.Notes[1].Fields[0]; len(got) != len(under) {
+		t.Errorf("note 200 has %d bytes, want %d", len(got), len(under))
+	}
+
+	longDDL := `CREATE TABLE extra (x text DEFAULT '` + strings.Repeat("z", 2<<20) + `')`
+	fxRefused(t, fxColPkg(t, fxSchema11Col(t, []string{longDDL})), ReadLimits{}, "too big")
+}
+
+// TestReadPackageNoteFields: a note may have at most 256 fields, or its
+// note type's count plus 8; a million separators are refused without a
+// million strings.
+func TestReadPackageNoteFields(t *testing.T) {
+	fields := func(n int) string { return strings.Repeat("f"+"' || char(31) || '", n-1) + "f" }
+	fxRefused(t, fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = '` + fields(257) + `' WHERE id = 100`})), ReadLimits{},
+		"the package's collection.anki2: note 100 has 257 fields; at most 256 can be read")
+
+	sep := fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = printf('%.*c', 1000000, char(31)) WHERE id = 100`}))
+	n := fxAllocated(func() { fxRefused(t, sep, ReadLimits{}, "note 100 has 1,000,001 fields; at most 256 can be read") })
+	if n > 12<<20 {
+		t.Errorf("refusing a note of a million fields allocated %d MiB", n>>20)
+	}
+
+	col, err := fxRead(t, fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = '` + fields(256) + `' WHERE id = 100`})), ReadLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(col.Notes[0].Fields) != 256 {
+		t.Errorf("note 100 has %d fields, want 256", len(col.Notes[0].Fields))
+	}
+
+	// A note type of 300 fields (schema 18): its notes may have 308.
+	var wide []string
+	for i := 0; i < 300; i++ {
+		wide = append(wide, fmt.Sprintf(`INSERT INTO fields VALUES (3333, %d, 'F%d', x'')`, i, i))
+	}
+	wide = append(wide, `INSERT INTO notetypes VALUES (3333, 'Wide', 0, 0, x'')`,
+		`INSERT INTO notes VALUES (400, 'g4', 3333, 0, 0, '', '`+fields(308)+`', '', 0, 0, '')`)
+	col, err = fxRead(t, fxLatestPkg(t, fxSchema18Col(t, wide)), ReadLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := col.Notetypes[3333].Fields; len(got) != 300 || got[299] != "F299" {
+		t.Errorf("note type 3333 has %d fields", len(got))
+	}
+	if got := col.Notes[3].Fields; len(got) != 308 {
+		t.Errorf("note 400 has %d fields, want 308", len(got))
+	}
+	wide[len(wide)-1] = `INSERT INTO notes VALUES (400, 'g4', 3333, 0, 0, '', '` + fields(309) + `', '', 0, 0, '')`
+	fxRefused(t, fxLatestPkg(t, fxSchema18Col(t, wide)), ReadLimits{}, "note 400 has 309 fields; at most 308 can be read")
+}
+
+// TestReadPackageTextLimit: MaxTextBytes bounds the fields, tags, GUIDs,
+// card data and names together.
+func TestReadPackageTextLimit(t *testing.T) {
+	pkg := fxLegacy1(t)
+	col, err := fxRead(t, pkg, ReadLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the fixture costs: note types, fields and decks' names, then
+	// the notes (GUID, tags and fields), then the cards' data.
+	var cost int64
+	for _, nt := range col.Notetypes {
+		cost += readStrings(nt.Name) + readStrings(nt.Fields...)
+	}
+	for _, d := range col.Decks {
+		cost += readStrings(d.Name)
+	}
+	for _, n := range col.Notes {
+		cost += readStrings(n.GUID) + readStrings(n.Tags...) + readStrings(n.Fields...)
+	}
+	for _, c := range col.Cards {
+		if c.Data != "" {
+			cost += readStrings(c.Data)
+		}
+	}
+	// The tags column " vocab  tag::two " is counted whole (17 bytes), not
+	// as its two tags (13): 4 bytes more; fields are counted with their
+	// separators: one per note.
+	cost += 4 + 3
+	if _, err := fxRead(t, pkg, ReadLimits{MaxTextBytes: cost}); err != nil {
+		t.Errorf("at the limit of %d bytes: %v", cost, err)
+	}
+	fxRefused(t, pkg, ReadLimits{MaxTextBytes: cost - 1},
+		fmt.Sprintf("the package's collection.anki2: its text (note fields, tags, card data, names) is larger than the limit of %d bytes (at card 1000)", cost-1))
+	fxRefused(t, pkg, ReadLimits{MaxTextBytes: 100}, "is larger than the limit of 100 bytes (at ")
+	fxRefused(t, fxLatest(t), ReadLimits{MaxTextBytes: 60}, "is larger than the limit of 60 bytes (at field ")
+}
+
+// TestReadPackageRowLimits: notes, cards and reviews are counted before
+// they are read.
+func TestReadPackageRowLimits(t *testing.T) {
+	legacy, latest := fxLegacy1(t), fxLatest(t)
+	for _, tc := range []struct {
+		name string
+		pkg  []byte
+		lim  ReadLimits
+		want string
+	}{
+		{"notes", legacy, ReadLimits{MaxNotes: 2}, "the package holds 3 notes; at most 2 can be imported"},
+		{"notes latest", latest, ReadLimits{MaxNotes: 2}, "the package holds 3 notes; at most 2 can be imported"},
+		{"cards", legacy, ReadLimits{MaxCards: 3}, "the package holds 4 cards; at most 3 can be imported"},
+		{"reviews", latest, ReadLimits{MaxReviews: 2}, "the package holds 3 reviews; at most 2 can be imported"},
+		{"far more notes", legacy, ReadLimits{MaxNotes: 1}, "the package holds more than 2 notes; at most 1 can be imported"},
+		// The notes are counted before they are read: the note of 300
+		// fields is never reached.
+		{"counted first", fxColPkg(t, fxSchema11Col(t, []string{`UPDATE notes SET flds = '` +
+			strings.Repeat("' || char(31) || '", 299) + `' WHERE id = 100`})), ReadLimits{MaxNotes: 2},
+			"the package holds 3 notes; at most 2 can be imported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			col, err := fxRead(t, tc.pkg, tc.lim)
+			if err == nil {
+				t.Fatalf("no error; read %d notes", len(col.Notes))
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error %q\n  want %q", err, tc.want)
+			}
+		})
+	}
+	col, err := fxRead(t, legacy, ReadLimits{MaxNotes: 3, MaxCards: 4, MaxReviews: 3})
+	if err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+	fxCompare(t, col, fxWant("collection.anki2"))
+
+	// More note types or decks than can be read.
+	var decks []string
+	for i := 0; i < readMaxDecks+1; i++ {
+		decks = append(decks, fmt.Sprintf(`INSERT INTO decks VALUES (%d, 'd%d', 0, 0, x'', x'0a00')`, 1000+i, i))
+	}
+	fxRefused(t, fxLatestPkg(t, fxSchema18Col(t, []string{`BEGIN`}, decks, []string{`COMMIT`})), ReadLimits{},
+		"the package holds 100,005 decks; at most 100,000 can be imported")
+}
+
+func TestReadCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 250000: "250,000",
+		1234567: "1,234,567", -1234: "-1,234"} {
+		if got := readCount(n); got != want {
+			t.Errorf("readCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestReadLimitsDefaults: a zero field takes the default.
+func TestReadLimitsDefaults(t *testing.T) {
+	if got := (ReadLimits{}).orDefaults(); got != DefaultReadLimits {
+		t.Errorf("zero limits: %+v, want %+v", got, DefaultReadLimits)
+	}
+	if DefaultReadLimits.MaxNotes != 200_000 || DefaultReadLimits.MaxCards != 400_000 ||
+		DefaultReadLimits.MaxReviews != 3_000_000 || DefaultReadLimits.MaxTextBytes != 256<<20 {
+		t.Errorf("DefaultReadLimits = %+v", DefaultReadLimits)
+	}
+	got := (ReadLimits{MaxNotes: 5, MaxReviews: -1}).orDefaults()
+	want := DefaultReadLimits
+	want.MaxNotes = 5
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestReadPackageZipEntries: the zip archive may hold at most
+// MaxMediaFiles + 8 entries, and a directory of many more is refused
+// before it is parsed whole.
+func TestReadPackageZipEntries(t *testing.T) {
+	col := fxSchema11Col(t)
+	withEmpty := func(n int, name func(int) string) []byte {
+		entries := []fxEntry{{name: "collection.anki2", data: col}}
+		for i := 0; i < n; i++ {
+			entries = append(entries, fxEntry{name: name(i)})
+		}
+		return fxZip(t, entries...)
+	}
+	short := func(i int) string { return fmt.Sprintf("x%d", i) }
+	lim := ReadLimits{MaxMediaFiles: 3}
+
+	if _, err := fxRead(t, withEmpty(10, short), lim); err != nil {
+		t.Errorf("11 entries, at the limit: %v", err)
+	}
+	fxRefused(t, withEmpty(20, short), lim, "the package holds 21 zip entries; at most 11 can be read (3 media files and 8 others)")
+
+	long := func(i int) string { return fmt.Sprintf("%0200d", i) }
+	fxRefused(t, withEmpty(1000, long), lim,
+		"the package's zip directory is larger than 133888 bytes: it lists more entries than the 11 that can be read (3 media files and 8 others)")
+
+	// 100,000 empty entries: opening the archive whole would make as many
+	// zip.Files (some 20 MB).
+	many := withEmpty(100_000, short)
+	n := fxAllocated(func() {
+		fxRefused(t, many, ReadLimits{MaxMediaFiles: 10}, "the package's zip directory is larger than")
+	})
+	if n > 4<<20 {
+		t.Errorf("refusing %d empty entries allocated %.1f MiB", 100_000, float64(n)/(1<<20))
+	}
+	// Under the default limits too, though less tightly.
+	n = fxAllocated(func() { fxRefused(t, many, ReadLimits{}, "the package's zip directory is larger than") })
+	if n > 24<<20 {
+		t.Errorf("refusing %d empty entries allocated %.1f MiB", 100_000, float64(n)/(1<<20))
+	}
+	// A long zip comment is not counted against the entries.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("collection.anki2")
+	w.Write(col)
+	zw.SetComment(strings.Repeat("c", 65535))
+	zw.Close()
+	if _, err := fxRead(t, buf.Bytes(), ReadLimits{MaxMediaFiles: 1}); err != nil {
+		t.Errorf("with a 64 KiB comment: %v", err)
+	}
+}
+
+// TestReadPackageScheduler: SchedulerV1 is set unless "schedVer" is 2, in
+// col.conf up to schema 13 and in the config table from schema 14 on.
+func TestReadPackageScheduler(t *testing.T) {
+	conf := func(c string) []byte {
+		return fxColPkg(t, fxSchema11Col(t, []string{`UPDATE col SET conf = '` + c + `'`}))
+	}
+	config := func(stmts ...string) []byte {
+		return fxLatestPkg(t, fxSchema18Col(t, append([]string{`DELETE FROM config WHERE KEY = 'schedVer'`}, stmts...)))
+	}
+	// Schema 14: note types and decks still in col's JSON, the
+	// configuration in the config table.
+	schema14 := func(c string, stmts ...string) []byte {
+		return fxColPkg(t, fxSchema11Col(t, fxSchema18[:3], append([]string{`UPDATE col SET ver = 14, conf = '` + c + `'`}, stmts...)))
+	}
+	for _, tc := range []struct {
+		name string
+		pkg  []byte
+		v1   bool
+	}{
+		{"conf 2", conf(`{"schedVer": 2}`), false},
+		{"conf 1", conf(`{"schedVer": 1, "curDeck": 1}`), true},
+		{"conf missing", conf(`{"curDeck": 1}`), true},
+		{"conf empty", conf(`{}`), true},
+		{"conf string", conf(`{"schedVer": "2"}`), true},
+		{"conf float", conf(`{"schedVer": 2.0}`), true},
+		{"conf 3", conf(`{"schedVer": 3}`), true},
+		{"conf null", conf(`{"schedVer": null}`), true},
+		{"conf other case", conf(`{"SchedVer": 2}`), true},
+		{"conf last wins", conf(`{"schedVer": 1, "x": {"schedVer": 1}, "schedVer": 2}`), false},
+		{"conf nested only", conf(`{"x": {"schedVer": 2}}`), true},
+		{"config 2", config(`INSERT INTO config VALUES ('schedVer', 0, 0, CAST('2' AS BLOB))`), false},
+		{"config 2 spaced", config(`INSERT INTO config VALUES ('schedVer', 0, 0, CAST(' 2 ' AS BLOB))`), false},
+		{"config 1", config(`INSERT INTO config VALUES ('schedVer', 0, 0, CAST('1' AS BLOB))`), true},
+		{"config missing", config(), true},
+		{"config text", config(`INSERT INTO config VALUES ('schedVer', 0, 0, '2')`), true},
+		{"config integer", config(`INSERT INTO config VALUES ('schedVer', 0, 0, 2)`), true},
+		{"config not JSON", config(`INSERT INTO config VALUES ('schedVer', 0, 0, CAST('two' AS BLOB))`), true},
+		{"config other case", config(`INSERT INTO config VALUES ('SCHEDVER', 0, 0, CAST('2' AS BLOB))`), true},
+		{"schema 14 config 2", schema14(`{"schedVer": 1}`, `INSERT INTO config VALUES ('schedVer', 0, 0, CAST('2' AS BLOB))`), false},
+		{"schema 14 conf ignored", schema14(`{"schedVer": 2}`), true},
+		{"schema 14 empty conf", schema14(``, `INSERT INTO config VALUES ('schedVer', 0, 0, CAST('2' AS BLOB))`), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			col, err := fxRead(t, tc.pkg, ReadLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if col.SchedulerV1 != tc.v1 {
+				t.Errorf("SchedulerV1 = %v, want %v", col.SchedulerV1, tc.v1)
+			}
+			if len(col.Notes) != 3 || len(col.Notetypes) != 2 {
+				t.Errorf("%d notes, %d note types", len(col.Notes), len(col.Notetypes))
+			}
+		})
+	}
+	fxRefused(t, conf(`[]`), ReadLimits{}, "the package's collection.anki2: its configuration (col.conf) is not a JSON object")
+	fxRefused(t, conf(``), ReadLimits{}, "its configuration (col.conf) is not a JSON object")
+	fxRefused(t, conf(`{"schedVer": 2} x`), ReadLimits{}, "its configuration (col.conf) is not a JSON object: data follows the object")
+	fxRefused(t, fxLatestPkg(t, fxSchema18Col(t, []string{`DROP TABLE config`})), ReadLimits{},
+		"the package's collection.anki21b is not an Anki collection of schema 18: it has no config table")
+}
+
+// fxCountdownCtx is a context that is done once its Err has been called
+// more than left times.
+type fxCountdownCtx struct {
+	context.Context
+	left  atomic.Int64
+	calls atomic.Int64
+	once  sync.Once
+	done  chan struct{}
+}
+
+func fxCountdown(left int64) *fxCountdownCtx {
+	c := &fxCountdownCtx{Context: context.Background(), done: make(chan struct{})}
+	c.left.Store(left)
+	return c
+}
+
+func (c *fxCountdownCtx) Done() <-chan struct{} { return c.done }
+
+func (c *fxCountdownCtx) Err() error {
+	// database/sql looks too, from goroutines of its own that watch
+	// Done, at moments of their own: those looks are not counted.
+	if pc, _, _, ok := runtime.Caller(1); ok {
+		if f := runtime.FuncForPC(pc); f != nil && strings.HasPrefix(f.Name(), "database/sql.") {
+			if c.left.Load() < 0 {
+				return context.Canceled
+			}
+			return nil
+		}
+	}
+	c.calls.Add(1)
+	if c.left.Add(-1) < 0 {
+		c.once.Do(func() { close(c.done) })
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestReadPackageContext: a done context stops the reading at each of
+// the points it is looked at, with an error that wraps it and no
+// Collection.
+func TestReadPackageContext(t *testing.T) {
+	for _, pkg := range [][]byte{fxLegacy1(t), fxLatest(t)} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		col, err := ReadPackageContext(ctx, bytes.NewReader(pkg), int64(len(pkg)), ReadLimits{})
+		if !errors.Is(err, context.Canceled) || col != nil {
+			t.Errorf("canceled: %v, %v", col, err)
+		}
+		ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		col, err = ReadPackageContext(ctx, bytes.NewReader(pkg), int64(len(pkg)), ReadLimits{})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || col != nil || !strings.HasPrefix(err.Error(), "reading the package stopped: ") {
+			t.Errorf("past its deadline: %v, %v", col, err)
+		}
+
+		full := fxCountdown(1 << 40)
+		if _, err := ReadPackageContext(full, bytes.NewReader(pkg), int64(len(pkg)), ReadLimits{}); err != nil {
+			t.Fatal(err)
+		}
+		calls := full.calls.Load()
+		if calls < 10 {
+			t.Errorf("the context was looked at only %d times", calls)
+		}
+		for cut := int64(0); cut < calls; cut++ {
+			col, err := ReadPackageContext(fxCountdown(cut), bytes.NewReader(pkg), int64(len(pkg)), ReadLimits{})
+			if !errors.Is(err, context.Canceled) || col != nil {
+				t.Errorf("done after %d of %d looks: %v, %v", cut, calls, col, err)
+			}
+		}
+	}
+}
+
+// TestReadRowsContext: the row loops look at the context every 4096 rows.
+func TestReadRowsContext(t *testing.T) {
+	var rows []string
+	rows = append(rows, `BEGIN`)
+	for i := 0; i < 3*readCtxRows; i++ {
+		rows = append(rows, fmt.Sprintf(`INSERT INTO revlog VALUES (%d, 1, 0, 3, 1, 1, 2500, 1000, 1)`, i+1))
+	}
+	rows = append(rows, `COMMIT`)
+	path := filepath.Join(t.TempDir(), "c.db")
+	if err := os.WriteFile(path, fxSchema11Col(t, rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := readOpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	// A context whose Done never fires, so that only readRows's own looks
+	// can stop it.
+	ctx := &fxCountdownCtx{Context: context.Background(), done: make(chan struct{})}
+	ctx.left.Store(1 << 40)
+	seen := 0
+	err = readRows(ctx, db, `SELECT id FROM revlog`, func(*sql.Rows) error {
+		if seen++; seen == 10 {
+			ctx.left.Store(0)
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("readRows: %v", err)
+	}
+	if seen != readCtxRows-1 {
+		t.Errorf("readRows read %d rows after the context was done at row 10, want it to stop at row %d", seen, readCtxRows)
 	}
 }
