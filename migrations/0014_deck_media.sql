@@ -24,3 +24,6 @@ ALTER TABLE decks ADD COLUMN source TEXT NOT NULL DEFAULT '';
 -- same collection again updates it even when the deck was renamed, and
 -- never a deck of another collection that happens to share its name.
 ALTER TABLE decks ADD COLUMN anki_origin TEXT NOT NULL DEFAULT '';
+
+-- An imported card's note is looked up by GUID across a learner's decks.
+CREATE INDEX cards_guid ON cards (guid, cloze);

@@ -192,10 +192,19 @@ func (db *DB) ankiDeckID(ctx context.Context, opt ImportOptions, origin string, 
 		AND COALESCE(owner_id, 0) = ? AND COALESCE(group_id, 0) = ? ORDER BY id`, origin, opt.OwnerID, opt.GroupID); err != nil {
 		return "", fmt.Errorf("find imported deck: %w", err)
 	}
-	if len(candidates) > 0 && !strings.HasPrefix(origin, "text:") {
-		id := local(candidates[0])
-		taken[id] = true
-		return id, nil
+	// A collection's creation time is a day, not a unique stamp (genanki
+	// writes the same one into every package): an origin match is trusted
+	// as is only under the same title; otherwise the decks must share a
+	// card.
+	for _, slug := range candidates {
+		var title string
+		if err := db.ro.GetContext(ctx, &title, `SELECT title FROM decks WHERE slug = ?`, slug); err != nil {
+			return "", fmt.Errorf("find imported deck: %w", err)
+		}
+		if id := local(slug); !taken[id] && title == f.Name && !strings.HasPrefix(origin, "text:") {
+			taken[id] = true
+			return id, nil
+		}
 	}
 	var same []string
 	if err := db.ro.SelectContext(ctx, &same, `SELECT slug FROM decks WHERE slug = ?
@@ -331,6 +340,12 @@ func ankiLogByCard(c *anki.Collection, now time.Time) (map[int64][]anki.Collecti
 	latest := now.Add(time.Minute).UnixMilli()
 	byCard := map[int64][]anki.CollectionReview{}
 	skipped, outOfTime := 0, 0
+	// Anki 2.1.0-2.1.43 wrote schedVer 1 into every exported
+	// collection.anki21, even from a V2 collection: only a legacy 1
+	// package's is trusted, and only with scheduled cards (Anki upgrades
+	// only then).
+	v1 := c.SchedulerV1 && c.Format == "collection.anki2" &&
+		slices.ContainsFunc(c.Cards, func(card anki.CollectionCard) bool { return card.Queue != 0 })
 	for _, r := range rows {
 		switch {
 		case r.Type == 4 && r.Factor == 0:
@@ -343,7 +358,7 @@ func ankiLogByCard(c *anki.Collection, now time.Time) (map[int64][]anki.Collecti
 			outOfTime++
 			continue
 		}
-		if c.SchedulerV1 && (r.Type == 0 || r.Type == 2) && (r.Ease == 2 || r.Ease == 3) {
+		if v1 && (r.Type == 0 || r.Type == 2) && (r.Ease == 2 || r.Ease == 3) {
 			r.Ease++
 		}
 		byCard[r.CardID] = append(byCard[r.CardID], r)

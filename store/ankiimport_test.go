@@ -497,7 +497,7 @@ func TestImportAnkiLogQuirks(t *testing.T) {
 	ctx := context.Background()
 	db, alice, _, clock := reviewSetup(t)
 	c := basicCollection(clock.Add(-100*24*time.Hour), 1, "Old", "guid-old01", "guid-old02")
-	c.SchedulerV1 = true
+	c.SchedulerV1, c.Format, c.Cards[1].Queue = true, "collection.anki2", 2 // a legacy 1 package with scheduled cards
 	c.Revlog = []anki.CollectionReview{
 		{ID: 1000, CardID: 1, Ease: 3},                                            // 1970
 		{ID: clock.Add(time.Hour).UnixMilli(), CardID: 1, Ease: 3},                // in the future

@@ -226,10 +226,10 @@ func mediaNames(s string) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range mediaAttr.FindAllStringSubmatch(s, -1) {
 		v := html.UnescapeString(m[2])
+		out[v] = true // a name may hold "%" itself
 		if u, err := url.PathUnescape(v); err == nil {
-			v = u
+			out[u] = true
 		}
-		out[v] = true
 	}
 	return out
 }

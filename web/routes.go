@@ -20,6 +20,7 @@ func (s *Server) routes() *echo.Echo {
 		middleware.Recover(),
 		s.logRequests,
 		s.securityHeaders,
+		removeUploads,
 		// Every body is held to MaxBodyBytes but an Anki upload's (to
 		// MaxAnkiUpload).
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isAnkiUpload}),   // MaxBodyBytes
@@ -143,7 +144,22 @@ func loggedPath(path string) string {
 // isAnkiUpload reports whether a request is an Anki upload, whose body
 // may be larger than any other.
 func isAnkiUpload(c echo.Context) bool {
-	return c.Request().Method == "POST" && c.Request().URL.Path == ankiUploadPath
+	u := c.Request().URL
+	return c.Request().Method == "POST" && u.Path == ankiUploadPath && u.RawPath == ""
+}
+
+// removeUploads deletes the temporary files of a multipart form once the
+// request is done: the server removes only those of the request it made,
+// and the timeout middleware hands handlers a copy.
+func removeUploads(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		defer func() {
+			if f := c.Request().MultipartForm; f != nil {
+				f.RemoveAll()
+			}
+		}()
+		return next(c)
+	}
 }
 
 func notAnkiUpload(c echo.Context) bool { return !isAnkiUpload(c) }

@@ -487,8 +487,8 @@ func TagsComment(tags []string) string {
 		switch {
 		case strings.HasPrefix(l, "section::"), l == "takeaway", l == "trap", l == "scenario", l == "topic":
 			continue
-		case strings.Contains(t, "--") || strings.ContainsAny(t, "<>"):
-			continue // cannot stand in a comment
+		case strings.Contains(t, "--") || strings.ContainsAny(t, "<>{}"):
+			continue // cannot stand in a comment, or would read as a cloze
 		}
 		keep = append(keep, t)
 	}
