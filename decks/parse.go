@@ -180,7 +180,7 @@ func (p *parser) frontMatter(d *Deck, lines []string) int {
 	dec.KnownFields(true)
 	// An empty block decodes to io.EOF; the missing id is reported below.
 	if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
-		p.yamlError(err)
+		p.yamlError(err, end)
 		return end + 1
 	}
 	_ = yaml.Unmarshal([]byte(block), &node) // already decoded once without error
@@ -211,8 +211,10 @@ func (p *parser) frontMatter(d *Deck, lines []string) int {
 	return end + 1
 }
 
-// yamlError reports a YAML error at the file line it names.
-func (p *parser) yamlError(err error) {
+// yamlError reports a YAML error at the file line it names, at most
+// last (the block's last line: YAML also breaks lines at a lone "\r",
+// which the deck's lines do not).
+func (p *parser) yamlError(err error, last int) {
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {
@@ -222,7 +224,7 @@ func (p *parser) yamlError(err error) {
 		line := 1
 		if sm := yamlLineInMsg.FindStringSubmatch(m); sm != nil {
 			n, _ := strconv.Atoi(sm[1])
-			line = n + 1 // the block starts on the file's second line
+			line = min(n+1, max(last, 1)) // the block starts on the file's second line
 		}
 		m = strings.TrimPrefix(m, "yaml: ")
 		m = yamlLineInMsg.ReplaceAllString(m, "")
