@@ -2,13 +2,13 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html"
-	"net/url"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -335,7 +335,7 @@ func importAnkiHistory(ctx context.Context, tx *sqlx.Tx, q cached, c *anki.Colle
 // ease 2 and 3 there are Good and Easy, as Anki's upgrade reads them.
 func ankiLogByCard(c *anki.Collection, now time.Time) (map[int64][]anki.CollectionReview, []string) {
 	rows := slices.Clone(c.Revlog)
-	slices.SortStableFunc(rows, func(a, b anki.CollectionReview) int { return cmpInt(a.ID, b.ID) })
+	slices.SortStableFunc(rows, func(a, b anki.CollectionReview) int { return cmp.Compare(a.ID, b.ID) })
 	earliest := time.Date(2001, 9, 9, 0, 0, 0, 0, time.UTC).UnixMilli()
 	latest := now.Add(time.Minute).UnixMilli()
 	byCard := map[int64][]anki.CollectionReview{}
@@ -373,16 +373,6 @@ func ankiLogByCard(c *anki.Collection, now time.Time) (map[int64][]anki.Collecti
 	return byCard, warnings
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // deckMediaOf picks the media files of a collection that a deck's cards
 // show (an image's src or a link's href naming one), saying which it
 // cannot keep.
@@ -391,12 +381,7 @@ func deckMediaOf(d *decks.Deck, media map[string][]byte) (map[string][]byte, []s
 	var warnings []string
 	seen := map[string]bool{}
 	look := func(s string) {
-		for _, m := range mediaAttr.FindAllStringSubmatch(s, -1) {
-			v := html.UnescapeString(m[2])
-			name := v
-			if u, err := url.PathUnescape(v); err == nil {
-				name = u
-			}
+		for _, name := range slices.Sorted(maps.Keys(mediaNames(s))) {
 			data, ok := media[name]
 			if !ok || seen[name] {
 				continue

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,6 +22,11 @@ const MaxAnkiUpload = 64 << 20
 // ankiUploadPath is where Anki packages are uploaded; it alone takes
 // bodies up to MaxAnkiUpload.
 const ankiUploadPath = "/decks/anki"
+
+// ankiReadLimits bound what an uploaded package may unpack to in
+// memory: 64 MiB compressed may hold at most twice that in media and in
+// text (the command line takes anki.DefaultReadLimits).
+var ankiReadLimits = anki.ReadLimits{MaxMediaBytes: 2 * MaxAnkiUpload, MaxTextBytes: 2 * MaxAnkiUpload}
 
 // ankiLimits bound each deck an Anki upload turns into: a deck of some
 // thousands of notes, so more than a hand-written upload.
@@ -47,7 +50,7 @@ func (s *Server) handleApkgExport(c echo.Context) error {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(d.Title), ".csv")+".apkg"))
+	h.Set("Content-Disposition", contentDisposition(fileName(d.Title, ".apkg")))
 	h.Set("Cache-Control", "private, no-cache")
 	return c.Blob(http.StatusOK, "application/apkg", buf.Bytes())
 }
@@ -67,7 +70,7 @@ func (s *Server) handleDeckSource(c echo.Context) error {
 		return store.Errorf(store.ENotFound, "This deck was imported before flashd kept deck sources: upload it again to keep its Markdown here.")
 	}
 	h := c.Response().Header()
-	h.Set("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(d.Title), ".csv")+".md"))
+	h.Set("Content-Disposition", contentDisposition(fileName(d.Title, ".md")))
 	h.Set("Cache-Control", "private, no-cache")
 	return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(src))
 }
@@ -166,17 +169,7 @@ func (s *Server) importAnki(c echo.Context, u *store.User) (ankiUploadResult, in
 		return res, 0, err
 	}
 	defer f.Close()
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	var coll *anki.Collection
-	if bytes.Equal(head[:n], []byte("PK\x03\x04")) {
-		coll, err = anki.ReadPackageContext(c.Request().Context(), f, fh.Size, anki.DefaultReadLimits)
-	} else {
-		var data []byte
-		if data, err = io.ReadAll(io.NewSectionReader(f, 0, fh.Size)); err == nil {
-			coll, err = anki.ReadText(data)
-		}
-	}
+	coll, err := anki.ReadFile(c.Request().Context(), f, fh.Size, ankiReadLimits)
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, "%s cannot be read, so nothing was imported: %v.", fh.Filename, err)
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/flashd/flashd/decks/anki"
 )
 
-// fileName makes a deck title safe as a download's file name.
-func fileName(title string) string {
+// fileName makes a deck title safe as a download's file name, with the
+// extension ext (".csv").
+func fileName(title, ext string) string {
 	name := strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
 			return ' '
@@ -23,7 +24,7 @@ func fileName(title string) string {
 	if name == "" {
 		name = "deck"
 	}
-	return name + ".csv"
+	return name + ext
 }
 
 // contentDisposition names a download: a plain ASCII filename for old
@@ -77,7 +78,7 @@ func (s *Server) handleAnkiExport(c echo.Context) error {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("Content-Disposition", contentDisposition(fileName(d.Title)))
+	h.Set("Content-Disposition", contentDisposition(fileName(d.Title, ".csv")))
 	h.Set("Cache-Control", "private, no-cache")
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +32,7 @@ func runImportAnki(ctx context.Context, args []string, getenv func(string) strin
 		return errors.New(importAnkiUsage)
 	}
 	path := fs.Arg(0)
-	coll, err := readAnkiFile(path)
+	coll, err := readAnkiFile(ctx, path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -86,27 +85,17 @@ func runImportAnki(ctx context.Context, args []string, getenv func(string) strin
 	return nil
 }
 
-// readAnkiFile reads an Anki package (a zip) or a plain-text notes file.
-func readAnkiFile(path string) (*anki.Collection, error) {
+// readAnkiFile reads an Anki package or notes file; it stops when ctx
+// ends (SIGINT, SIGTERM).
+func readAnkiFile(ctx context.Context, path string) (*anki.Collection, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	if bytes.Equal(head[:n], []byte("PK\x03\x04")) {
-		return anki.ReadPackageFile(path, anki.DefaultReadLimits)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, anki.MaxTextBytes+1))
+	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > anki.MaxTextBytes {
-		return nil, fmt.Errorf("a notes file may be at most %d MiB", anki.MaxTextBytes>>20)
-	}
-	return anki.ReadText(data)
+	return anki.ReadFile(ctx, f, st.Size(), anki.DefaultReadLimits)
 }

@@ -1,9 +1,12 @@
 package anki
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,4 +140,23 @@ func ReadText(data []byte) (*Collection, error) {
 		c.Cards = append(c.Cards, CollectionCard{ID: id, NoteID: id, DeckID: did})
 	}
 	return c, nil
+}
+
+// ReadFile reads what a user hands flashd as coming from Anki: a package
+// (.apkg or .colpkg, a zip) or, anything else, a "Notes in Plain Text"
+// file of at most MaxTextBytes, from r of size bytes.
+func ReadFile(ctx context.Context, r io.ReaderAt, size int64, lim ReadLimits) (*Collection, error) {
+	head := make([]byte, 4)
+	n, _ := r.ReadAt(head, 0)
+	if bytes.Equal(head[:n], []byte("PK\x03\x04")) {
+		return ReadPackageContext(ctx, r, size, lim)
+	}
+	if size > MaxTextBytes {
+		return nil, fmt.Errorf("a notes file may be at most %d MiB", MaxTextBytes>>20)
+	}
+	data, err := io.ReadAll(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return nil, err
+	}
+	return ReadText(data)
 }

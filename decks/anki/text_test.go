@@ -2,6 +2,7 @@ package anki
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -66,5 +67,33 @@ func TestReadText(t *testing.T) {
 		if _, err := ReadText([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestReadFile: a zip is read as a package, anything else as a notes
+// file, which may not pass MaxTextBytes.
+func TestReadFile(t *testing.T) {
+	pkg := fxLegacy1(t)
+	c, err := ReadFile(context.Background(), bytes.NewReader(pkg), int64(len(pkg)), DefaultReadLimits)
+	if err != nil || c.Format != "collection.anki2" {
+		t.Fatalf("package: %v, %v", c, err)
+	}
+	notes := []byte("#separator:tab\nQ\tA\n")
+	if c, err := ReadFile(context.Background(), bytes.NewReader(notes), int64(len(notes)), DefaultReadLimits); err != nil || c.Format != "text" || len(c.Notes) != 1 {
+		t.Errorf("notes file: %v, %v", c, err)
+	}
+	if _, err := ReadFile(context.Background(), bytes.NewReader(notes), MaxTextBytes+1, DefaultReadLimits); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("an oversized notes file: %v", err)
+	}
+}
+
+// TestPackageMediaWarnings: files the package carries need no warning;
+// a local image the server does not hold is named.
+func TestPackageMediaWarnings(t *testing.T) {
+	e := Export{Deck: Deck{Title: "T", Cards: []Card{{GUID: "g", FrontHTML: `<img src="held.png"><img src="missing.png">`}}},
+		Media: map[string][]byte{"held.png": {1}}}
+	w := PackageMediaWarnings(e)
+	if len(w) != 1 || !strings.Contains(w[0], "missing.png is not held by the server") {
+		t.Errorf("warnings %q, want one for missing.png", w)
 	}
 }
