@@ -56,6 +56,7 @@ type cardView struct {
 
 type optionView struct {
 	Letter  string
+	Key     string // the key that picks it: the letter in lower case
 	HTML    template.HTML
 	Correct bool
 }
@@ -64,7 +65,7 @@ func newCardView(c *store.Card) cardView {
 	v := cardView{ID: c.ID, Kind: c.Kind, Type: c.Type, Cloze: c.Cloze, Section: c.Section,
 		FrontHTML: trusted(c.FrontHTML), BackHTML: trusted(c.BackHTML)}
 	for i, o := range c.Options() {
-		v.Options = append(v.Options, optionView{Letter: string(rune('A' + i)), HTML: trusted(o.HTML), Correct: o.Correct})
+		v.Options = append(v.Options, optionView{Letter: string(rune('A' + i)), Key: string(rune('a' + i)), HTML: trusted(o.HTML), Correct: o.Correct})
 	}
 	return v
 }

@@ -38,12 +38,6 @@ func parsePages(as *assets) (*pages, error) {
 		"interval":    formatInterval,
 		"phaseName":   func(p srs.Phase) string { return strings.ToLower(p.String()) },
 		"when":        func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04 UTC") },
-		"actionArgs": func(p *reviewPane, action, label, key string) any {
-			return struct {
-				Pane               *reviewPane
-				Action, Label, Key string
-			}{p, action, label, key}
-		},
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {

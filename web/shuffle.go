@@ -87,7 +87,7 @@ func shuffleOptions(opts []optionView, order []int) []optionView {
 	out := make([]optionView, len(order))
 	for i, a := range order {
 		out[i] = opts[a]
-		out[i].Letter = string(rune('A' + i))
+		out[i].Letter, out[i].Key = string(rune('A'+i)), string(rune('a'+i))
 	}
 	return out
 }

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"testing"
+
+	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/store"
+)
+
+// BenchmarkPaneTemplate renders the review pane of a basic card, as the
+// rating post answers it, without the database or HTTP: the template's
+// share of a review step.
+func BenchmarkPaneTemplate(b *testing.B) {
+	as, err := loadAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps, err := parsePages(as)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &reviewPane{
+		CSRF:   "q8Yk3V0o2m3cN1Lr0cJb1m6b2xXc6b1N0d3ZkZ2FkZw",
+		Filter: store.Filter{Deck: "aws-dva-c02-containers"},
+		Query:  "deck=aws-dva-c02-containers",
+		Card: &cardView{ID: 1234, DeckSlug: "aws-dva-c02-containers", DeckTitle: "AWS DVA-C02: Containers",
+			Kind: decks.KindTakeaway, Type: decks.TypeBasic,
+			FrontHTML: template.HTML("<p>What does a task definition describe?</p>"),
+			BackHTML:  template.HTML("<p>The containers of a task: image, CPU and memory, ports, environment, log configuration and the IAM roles.</p>")},
+		Token:   "1234.5678.abcdefabcdefabcdef",
+		Shown:   1764672000000,
+		Buttons: [4]ratingButton{{1, "Again", "1", "1m", false}, {2, "Hard", "2", "6m", false}, {3, "Good", "3", "10m", true}, {4, "Easy", "4", "4d", false}},
+		Counts:  store.Counts{New: 12, Learning: 3, Review: 40},
+		UndoID:  99,
+		Picked:  -1,
+	}
+	t := ps.byName["review"]
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		p.paneParts()
+		if err := t.ExecuteTemplate(&buf, "reviewpane", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/pane")
+}
