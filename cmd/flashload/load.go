@@ -36,6 +36,7 @@ type config struct {
 	baseline bool
 	baseFor  time.Duration
 	cards    int
+	probe    time.Duration
 }
 
 // usage is the head of the --help text; the flags follow it.
@@ -51,14 +52,20 @@ does with htmx: it loads GET /review?deck=flashload for its first card
 server answers 200 with the next card's pane, so one review is one round
 trip. One rating in twenty is posted twice at once, like a double click.
 
-It ends with one line:
+It ends with
 
   reviews=N ok=N errors=N lost=N doubled=N rps=R p50_ms=L p95_ms=L p99_ms=L requests_per_review=X [page_p99_ms=L]
+  disk_syncs=N sync_p50_ms=L sync_p99_ms=L sync_max_ms=L syncs_over_15ms=N stalled_pct=P
 
 where the latencies are those of the rating posts (which render the next
 card), requests_per_review is every request of the run (page loads, rating
 posts, double clicks) over the acknowledged ratings, and page_p99_ms, there
-when pages were loaded, is the 99th percentile of the GET requests.
+when pages were loaded, is the 99th percentile of the GET requests. The
+second line is the disk probe's (--disk-probe): how long syncing a block
+of a scratch file beside the database took during the run, and the share
+of the run spent in syncs over 15 ms. A rating is answered only after its
+commit is synced, so when that share is over 1% the disk, not the server,
+sets the ratings' p99.
 
 Flags:
 `
@@ -87,6 +94,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure raw SQLite rating transactions in this process")
 	fs.DurationVar(&c.baseFor, "baseline-time", 3*time.Second, "how long the baseline runs")
 	fs.IntVar(&c.cards, "cards", 2000, "cards in the generated load deck")
+	fs.DurationVar(&c.probe, "disk-probe", 20*time.Millisecond, "sync a scratch file beside the database this often during the run and\nreport the sync times (0: off)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -97,6 +105,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, errors.New("give exactly one of --reviews N or --duration D")
 	case c.reviews > 10_000_000 || c.duration > time.Hour:
 		return nil, errors.New("a run is bounded: at most 10,000,000 reviews or one hour")
+	case c.probe != 0 && (c.probe < time.Millisecond || c.probe > time.Second):
+		return nil, errors.New("--disk-probe must be 0 (off) or 1ms to 1s")
 	case c.think < 0 || c.think > time.Minute:
 		return nil, errors.New("--think must be 0 to 1m")
 	case c.reviews > 0 && time.Duration((c.reviews+c.learners-1)/c.learners)*c.think > time.Hour:
@@ -169,7 +179,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	var disk chan *diskReport
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	if cfg.probe > 0 {
+		disk = make(chan *diskReport, 1)
+		go func() {
+			r, err := probeDisk(probeCtx, dbDir(cfg.db), cfg.probe)
+			if err != nil {
+				fmt.Fprintf(stderr, "flashload: %v\n", err)
+			}
+			disk <- r
+		}()
+	}
 	res := drive(ctx, cfg, learners, stderr)
+	stopProbe()
 	lost, doubled, err := verify(ctx, db, users, res.acks)
 	if err != nil {
 		return err
@@ -180,6 +204,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		line += fmt.Sprintf(" page_p99_ms=%.1f", percentile(res.pages, 99))
 	}
 	fmt.Fprintln(stdout, line)
+	if disk != nil {
+		if r := <-disk; r != nil {
+			fmt.Fprintln(stdout, r)
+		}
+	}
 	if cfg.baseline {
 		brps, err := baseline(ctx, cfg, stderr)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"--server", "http://127.0.0.1:1", "--db", db, "--reviews", "5", "--think", "-1s"}, "--think"},
 		{[]string{"--server", "http://127.0.0.1:1", "--db", db, "--reviews", "5", "--think", "2m"}, "--think"},
 		{[]string{"--server", "http://127.0.0.1:1", "--db", db, "--reviews", "100000", "--learners", "2", "--think", "1s"}, "bounded"},
+		{[]string{"--server", "http://127.0.0.1:1", "--db", db, "--reviews", "5", "--disk-probe", "100us"}, "--disk-probe"},
+		{[]string{"--server", "http://127.0.0.1:1", "--db", db, "--reviews", "5", "--disk-probe", "2s"}, "--disk-probe"},
 	} {
 		_, err := parseFlags(tt.args, noEnv, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -210,13 +213,16 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("flashload: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 {
+	if len(lines) != 3 {
 		t.Fatalf("output:\n%s", out.String())
 	}
 	rpr := checkSummary(t, lines[0], 90)
 	checkSeen(t, log, 3, 90, rpr)
-	if !regexp.MustCompile(`^baseline_rps=[0-9.]+ ratio=[0-9.]+$`).MatchString(lines[1]) {
-		t.Errorf("baseline line %q", lines[1])
+	if !regexp.MustCompile(`^disk_syncs=[1-9][0-9]* sync_p50_ms=[0-9.]+ sync_p99_ms=[0-9.]+ sync_max_ms=[0-9.]+ syncs_over_15ms=[0-9]+ stalled_pct=[0-9.]+$`).MatchString(lines[1]) {
+		t.Errorf("disk probe line %q", lines[1])
+	}
+	if !regexp.MustCompile(`^baseline_rps=[0-9.]+ ratio=[0-9.]+$`).MatchString(lines[2]) {
+		t.Errorf("baseline line %q", lines[2])
 	}
 	// The ratings are in the database, once each: 90 acknowledged.
 	var ids []int64
@@ -249,7 +255,7 @@ func TestLoad(t *testing.T) {
 	log.reset()
 	out.Reset()
 	if err := run(ctx, []string{"--server", srv.URL, "--db", path, "--learners", "2", "--reviews", "60", "--cards", "200",
-		"--think", "20ms"}, noEnv, &out, io.Discard); err != nil {
+		"--think", "20ms", "--disk-probe", "0"}, noEnv, &out, io.Discard); err != nil {
 		t.Fatalf("second run: %v\n%s", err, out.String())
 	}
 	rpr = checkSummary(t, strings.TrimSpace(out.String()), 60)
@@ -333,5 +339,42 @@ func TestScenario(t *testing.T) {
 	defer log.mu.Unlock()
 	if log.pages != 1 || log.picks != wantPicks || log.rates < 1 || len(log.bad) > 0 {
 		t.Errorf("server saw %d pages, %d picks, %d ratings; %v", log.pages, log.picks, log.rates, log.bad)
+	}
+}
+
+// TestDiskProbe checks that the probe syncs its scratch file until it is
+// stopped, reports ordered percentiles, and leaves no file behind.
+func TestDiskProbe(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *diskReport, 1)
+	go func() {
+		r, err := probeDisk(ctx, dir, time.Millisecond)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	r := <-done
+	if r == nil {
+		t.Fatal("no report")
+	}
+	if len(r.syncs) < 5 {
+		t.Fatalf("%d syncs in 100ms at 1ms, want several", len(r.syncs))
+	}
+	if !slices.IsSorted(r.syncs) {
+		t.Errorf("syncs not sorted: %v", r.syncs)
+	}
+	line := r.String()
+	if !strings.HasPrefix(line, fmt.Sprintf("disk_syncs=%d sync_p50_ms=", len(r.syncs))) || !strings.Contains(line, " stalled_pct=") {
+		t.Errorf("report line %q", line)
+	}
+	if r.slow > len(r.syncs) || (r.slow == 0) != (r.stalled == 0) {
+		t.Errorf("slow=%d stalled=%v of %d syncs", r.slow, r.stalled, len(r.syncs))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".flashload-probe-*")); len(left) != 0 {
+		t.Errorf("probe left %v", left)
 	}
 }
