@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"strings"
 	"testing"
 
 	"github.com/flashd/flashd/decks"
@@ -47,4 +48,36 @@ func BenchmarkPaneTemplate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes/pane")
+}
+
+// TestPanePartsEscape checks that the pane's parts built in Go escape
+// what they write: a hostile filter, label or interval stays text.
+func TestPanePartsEscape(t *testing.T) {
+	p := &reviewPane{CSRF: `tok"en`, Filter: store.Filter{Deck: `d"><script>alert(1)</script>`, Kind: decks.KindTrap},
+		Card:    &cardView{ID: 7},
+		Buttons: [4]ratingButton{{1, `<b>Again</b>`, "1", `1m"x`, false}, {2, "Hard", "2", "6m", false}, {3, "Good", "3", "10m", true}, {4, "Easy", "4", "4d", false}},
+		Flagged: true}
+	p.paneParts()
+	all := string(p.FormFields) + string(p.ButtonsHTML) + string(p.ActionsHTML)
+	for _, bad := range []string{"<script>", "<b>", `tok"en`, `1m"x`} {
+		if strings.Contains(all, bad) {
+			t.Errorf("pane parts hold %q unescaped:\n%s", bad, all)
+		}
+	}
+	for _, want := range []string{
+		`<input type="hidden" name="csrf" value="tok&#34;en">`,
+		`<input type="hidden" name="deck" value="d&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">`,
+		`<input type="hidden" name="kind" value="trap">`,
+		`<span class="label">&lt;b&gt;Again&lt;/b&gt;</span> <span class="ivl">1m&#34;x</span>`,
+		`class="rating r3 suggested" data-key="3" data-suggested>`,
+		`<input type="hidden" name="action" value="unflag">`,
+		`action="/review/7/action"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("pane parts lack %s:\n%s", want, all)
+		}
+	}
+	if strings.Count(string(p.ActionsHTML), `name="csrf"`) != 3 {
+		t.Errorf("want the hidden fields in each of the 3 action forms:\n%s", p.ActionsHTML)
+	}
 }

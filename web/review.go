@@ -118,9 +118,10 @@ func (p *reviewPane) paneParts() {
 	if p.Flagged {
 		actions = flaggedActions
 	}
-	w = htmlWriter{}
+	var aw htmlWriter
 	target := "/review/" + strconv.FormatInt(p.Card.ID, 10) + "/action"
 	for _, a := range actions {
+		w := &aw
 		w.raw(`<form class="inline" method="post" action="`)
 		w.text(target)
 		w.raw(`" hx-post="`)
@@ -136,7 +137,7 @@ func (p *reviewPane) paneParts() {
 		w.text(a.key)
 		w.raw("</kbd></button></form>\n")
 	}
-	p.ActionsHTML = template.HTML(w.String())
+	p.ActionsHTML = template.HTML(aw.String())
 }
 
 // formFields renders the hidden fields every form of a review pane
