@@ -34,6 +34,8 @@ func (s *Server) routes() *echo.Echo {
 	)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/static/:name", s.handleStatic)
+	e.GET("/favicon.ico", s.handleFavicon)
+	e.GET("/manifest.webmanifest", s.handleManifest)
 
 	// An Anki upload may be large: the visitor must be logged in and
 	// within their upload slot before its body is read (the CSRF check

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -69,4 +70,61 @@ func (s *Server) handleStatic(c echo.Context) error {
 		ctype = "application/octet-stream"
 	}
 	return c.Blob(http.StatusOK, ctype, b)
+}
+
+// The web app manifest lets a phone install flashd on its home screen
+// (an icon, a name, a window without the browser's bars). Its theme
+// colour is the light theme's background; the layout's theme-color
+// meta tags give each colour scheme its own.
+const (
+	themeLight = "#fbfbf8" // --bg in style.css, light
+	themeDark  = "#16181b" // --bg in style.css, dark
+)
+
+// webManifest is the manifest's JSON.
+type webManifest struct {
+	Name            string         `json:"name"`
+	ShortName       string         `json:"short_name"`
+	Description     string         `json:"description"`
+	StartURL        string         `json:"start_url"`
+	Scope           string         `json:"scope"`
+	Display         string         `json:"display"`
+	BackgroundColor string         `json:"background_color"`
+	ThemeColor      string         `json:"theme_color"`
+	Icons           []manifestIcon `json:"icons"`
+}
+
+type manifestIcon struct {
+	Src     string `json:"src"`
+	Sizes   string `json:"sizes"`
+	Type    string `json:"type"`
+	Purpose string `json:"purpose"`
+}
+
+// handleManifest serves the web app manifest.
+func (s *Server) handleManifest(c echo.Context) error {
+	m := webManifest{
+		Name: "flashd", ShortName: "flashd",
+		Description: "Spaced-repetition flashcards for you and your study group.",
+		StartURL:    "/", Scope: "/", Display: "standalone",
+		BackgroundColor: themeLight, ThemeColor: themeLight,
+		Icons: []manifestIcon{
+			{Src: s.assets.url("icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
+			{Src: s.assets.url("icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "any"},
+		},
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "application/manifest+json", b)
+}
+
+// handleFavicon answers the browsers and tools that ask for
+// /favicon.ico whatever the page says: the 32-pixel icon, as PNG (which
+// every browser accepts there).
+func (s *Server) handleFavicon(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/png", s.assets.files["favicon.png"])
 }
