@@ -54,9 +54,15 @@ type cardView struct {
 	CSRF      string // for the card's own forms
 }
 
+// optionKey is the key that picks the option shown at index i: its digit,
+// 1 to 8. Letters would collide with the review's own keys (b buries, f
+// flags, i opens the card info wherever a card is shown), and before a
+// pick no rating button is on screen, so the digits are free.
+func optionKey(i int) string { return string(rune('1' + i)) }
+
 type optionView struct {
 	Letter  string
-	Key     string // the key that picks it: the letter in lower case
+	Key     string // the key that picks it (optionKey)
 	HTML    template.HTML
 	Correct bool
 }
@@ -65,7 +71,7 @@ func newCardView(c *store.Card) cardView {
 	v := cardView{ID: c.ID, Kind: c.Kind, Type: c.Type, Cloze: c.Cloze, Section: c.Section,
 		FrontHTML: trusted(c.FrontHTML), BackHTML: trusted(c.BackHTML)}
 	for i, o := range c.Options() {
-		v.Options = append(v.Options, optionView{Letter: string(rune('A' + i)), Key: string(rune('a' + i)), HTML: trusted(o.HTML), Correct: o.Correct})
+		v.Options = append(v.Options, optionView{Letter: string(rune('A' + i)), Key: optionKey(i), HTML: trusted(o.HTML), Correct: o.Correct})
 	}
 	return v
 }

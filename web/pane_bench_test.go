@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"html"
 	"html/template"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -80,4 +82,48 @@ func TestPanePartsEscape(t *testing.T) {
 	if strings.Count(string(p.ActionsHTML), `name="csrf"`) != 3 {
 		t.Errorf("want the hidden fields in each of the 3 action forms:\n%s", p.ActionsHTML)
 	}
+}
+
+// TestPaneKeysUnique checks that no two controls of a pane answer the
+// same key, on a scenario card before and after its pick and on a basic
+// card: b buries and f flags wherever a card is shown.
+func TestPaneKeysUnique(t *testing.T) {
+	_, _, c := startServer(t)
+	_, body := c.get("/review?kind=scenario")
+	keyAttr := regexp.MustCompile(`data-key="([^"]*)"`)
+	check := func(what, body string, want ...string) {
+		t.Helper()
+		seen := map[string]int{}
+		for _, m := range keyAttr.FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		for k, n := range seen {
+			if n > 1 {
+				t.Errorf("%s: %d controls answer %q", what, n, k)
+			}
+		}
+		for _, k := range want {
+			if seen[k] != 1 {
+				t.Errorf("%s: no control answers %q (keys %v)", what, k, seen)
+			}
+		}
+	}
+	if !strings.Contains(body, `class="option"`) {
+		t.Fatalf("no scenario card to pick:\n%s", body)
+	}
+	check("scenario before its pick", body, "1", "2", "b", "f", "!", "i")
+	if !regexp.MustCompile(`<button type="submit" class="small" data-key="b">Bury until tomorrow`).MatchString(body) {
+		t.Errorf("b is not the bury button:\n%s", body)
+	}
+	pick := regexp.MustCompile(`hx-get="(/review\?card=[^"]*pick=0[^"]*)"`).FindStringSubmatch(body)
+	if pick == nil {
+		t.Fatalf("no pick link:\n%s", body)
+	}
+	_, picked := c.get(html.UnescapeString(pick[1]))
+	if !strings.Contains(picked, `class="verdict`) {
+		t.Fatalf("pick not judged:\n%s", picked)
+	}
+	check("scenario after its pick", picked, "1", "2", "3", "4", "b", "f", "i")
+	_, basic := c.get("/review?kind=takeaway")
+	check("basic card", basic, "1", "2", "3", "4", "b", "f", "i")
 }

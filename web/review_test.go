@@ -412,7 +412,7 @@ func TestScenarioAndActions(t *testing.T) {
 	wrong, right := -1, -1
 	for i, o := range shown {
 		a := optionIndex(card, o.HTML)
-		if a < 0 || o.Letter != string(rune('A'+i)) || !strings.Contains(body, `data-key="`+strings.ToLower(o.Letter)+`"`) {
+		if a < 0 || o.Letter != string(rune('A'+i)) || !strings.Contains(body, `data-key="`+string(rune('1'+i))+`"`) {
 			t.Fatalf("option %d shown as %+v, not an option of %s with its letter key", i, o, card.Key)
 		}
 		switch {
@@ -538,7 +538,7 @@ type shownOption struct {
 }
 
 var (
-	pickOptionRE     = regexp.MustCompile(`(?s)<a class="option" data-key="[a-h]" href="[^"]*[?&]amp;pick=(\d+)[^"]*"[^>]*><span class="letter">([A-H])</span> (.*?) <kbd>`)
+	pickOptionRE     = regexp.MustCompile(`(?s)<a class="option" data-key="[1-8]" href="[^"]*[?&]amp;pick=(\d+)[^"]*"[^>]*><span class="letter">([A-H])</span> (.*?) <kbd>`)
 	revealedOptionRE = regexp.MustCompile(`(?s)<li class="([^"]*)"><span class="letter">([A-H])</span> (.*?)(?: <span class="(?:tick|cross)">[^<]*</span>)?</li>`)
 )
 

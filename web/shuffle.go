@@ -11,7 +11,7 @@ import (
 //
 // The review pane shows a scenario card's options in an order of their
 // own for each showing of the card, so that a learner learns the answer
-// rather than its place ("it's C"); the letters and their keys (a–h)
+// rather than its place ("it's C"); the letters and their keys (1–8)
 // follow the order shown. The deck page, the card info page and the Anki
 // export keep the order the deck's author wrote.
 //
@@ -87,7 +87,7 @@ func shuffleOptions(opts []optionView, order []int) []optionView {
 	out := make([]optionView, len(order))
 	for i, a := range order {
 		out[i] = opts[a]
-		out[i].Letter, out[i].Key = string(rune('A'+i)), string(rune('a'+i))
+		out[i].Letter, out[i].Key = string(rune('A'+i)), optionKey(i)
 	}
 	return out
 }

@@ -167,7 +167,7 @@ func scenarioShowing(t *testing.T, db *store.DB, c *client, query, id string) (s
 	}
 	for i, o := range shown {
 		if o.HTML != card.Options[order[i]].HTML || o.Letter != string(rune('A'+i)) || o.Pick != strconv.Itoa(i) ||
-			!strings.Contains(body, `data-key="`+strings.ToLower(o.Letter)+`" href="/review?card=`+id+`&amp;pick=`+o.Pick+`&amp;token=`+rc.State.Token()+`&amp;`) {
+			!strings.Contains(body, `data-key="`+string(rune('1'+i))+`" href="/review?card=`+id+`&amp;pick=`+o.Pick+`&amp;token=`+rc.State.Token()+`&amp;`) {
 			t.Fatalf("card %s: option %d shown as %+v, want option %d of the deck (%s) with letter %c, its key and a pick link for this showing",
 				card.Key, i, o, order[i], card.Options[order[i]].HTML, 'A'+i)
 		}
