@@ -3,11 +3,14 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
 
@@ -115,6 +118,17 @@ func (s *Server) handleCardInfo(c echo.Context) error {
 		return err
 	}
 	v := newCardView(&rc.Card)
-	v.DeckSlug, v.DeckTitle = rc.DeckSlug, rc.DeckTitle
+	st, loc := rc.State, u.Settings().Location
+	v.DeckSlug, v.DeckTitle, v.CSRF = rc.DeckSlug, rc.DeckTitle, csrfToken(c)
+	v.Status, v.Lapses, v.Suspended, v.Flagged = strings.ToLower(st.Phase.String()), st.Lapses, st.Suspended, st.Flagged
+	if st.Phase != srs.New {
+		v.Due = formatDue(time.UnixMilli(st.Due), s.db.Now(), loc)
+	}
+	// Newest first, as Anki's card info lists them, in the learner's zone.
+	h = slices.Clone(h)
+	slices.Reverse(h)
+	for i := range h {
+		h[i].At = h[i].At.In(loc)
+	}
 	return s.render(c, http.StatusOK, "card", &cardInfoPage{layout: s.layout(c, "Card info"), Card: v, History: h, Current: rc.State})
 }

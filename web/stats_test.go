@@ -50,7 +50,7 @@ func TestStatsPages(t *testing.T) {
 
 	// Card info: the member's history of a card, 404 for an outsider.
 	resp, body = c.get("/cards/" + w.cardID)
-	if resp.StatusCode != 200 || !strings.Contains(body, "<caption>Your reviews of this card") || strings.Count(body, "<td>Good</td>") != 1 {
+	if resp.StatusCode != 200 || !strings.Contains(body, "<caption>Your reviews of this card, newest first") || strings.Count(body, "<td>Good</td>") != 1 {
 		t.Errorf("card info: %d\n%s", resp.StatusCode, body)
 	}
 	if resp, _ := w.outsider.get("/cards/" + w.cardID); resp.StatusCode != 404 {
@@ -58,5 +58,34 @@ func TestStatsPages(t *testing.T) {
 	}
 	if _, body := w.owner.get("/cards/" + w.cardID); !strings.Contains(body, "You have not reviewed this card yet.") {
 		t.Errorf("the owner sees the member's history")
+	}
+}
+
+// TestCardInfoNewestFirst rates a card Again, then (once it is shown
+// again) Good: its card info names the deck and when the card is due,
+// and lists the Good rating above the Again one.
+func TestCardInfoNewestFirst(t *testing.T) {
+	_, _, c := startServer(t)
+	_, body := c.get("/review?kind=takeaway")
+	id := cardID(body)
+	if id == "" {
+		t.Fatalf("no card:\n%s", body)
+	}
+	if resp, _ := c.post("/review/"+id, url.Values{"rating": {"1"}, "token": {field(body, "token")}}); resp.StatusCode >= 400 {
+		t.Fatalf("rate Again: %d", resp.StatusCode)
+	}
+	_, body = c.get("/review?card=" + id)
+	if resp, _ := c.post("/review/"+id, url.Values{"rating": {"3"}, "token": {field(body, "token")}}); resp.StatusCode >= 400 {
+		t.Fatalf("rate Good: %d", resp.StatusCode)
+	}
+	_, info := c.get("/cards/" + id)
+	for _, want := range []string{`Deck: <a href="/decks/aws-dva-c02-containers`, " · due ", "newest first"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("card info lacks %q:\n%s", want, info)
+		}
+	}
+	good, again := strings.Index(info, "<td>Good</td>"), strings.Index(info, "<td>Again</td>")
+	if good < 0 || again < 0 || good > again {
+		t.Errorf("card info does not list Good (at %d) before Again (at %d):\n%s", good, again, info)
 	}
 }
