@@ -280,12 +280,31 @@ func (db *DB) UpdateSettings(ctx context.Context, userID int64, timeZone string,
 	if err := s.Validate(); err != nil {
 		return Errorf(EInvalid, "Settings not saved: %v.", err)
 	}
-	if _, err := time.LoadLocation(timeZone); err != nil || timeZone == "" || timeZone == "Local" {
+	if !validTimeZone(timeZone) {
 		return Errorf(EInvalid, "Settings not saved: unknown time zone %q; use an IANA name such as Europe/Berlin.", timeZone)
 	}
 	return db.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = ?, retention = ?, max_interval = ?, new_per_day = ?, reviews_per_day = ? WHERE id = ?`,
 			timeZone, s.Retention, s.MaxIntervalDays, s.NewPerDay, s.ReviewsPerDay, userID)
+		return err
+	})
+}
+
+// validTimeZone reports whether name is an IANA time zone this server
+// knows ("Local", the server's own, is not one a learner can mean).
+func validTimeZone(name string) bool {
+	_, err := time.LoadLocation(name)
+	return err == nil && name != "" && name != "Local"
+}
+
+// SetTimeZone sets a learner's time zone, an IANA name: the one their
+// browser reports when they sign up, for instance.
+func (db *DB) SetTimeZone(ctx context.Context, userID int64, timeZone string) error {
+	if !validTimeZone(timeZone) {
+		return Errorf(EInvalid, "Unknown time zone %q; use an IANA name such as Europe/Berlin.", timeZone)
+	}
+	return db.write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = ? WHERE id = ?`, timeZone, userID)
 		return err
 	})
 }

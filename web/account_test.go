@@ -139,3 +139,36 @@ func TestChangePasswordThrottled(t *testing.T) {
 		t.Errorf("after the delay: %d", resp.StatusCode)
 	}
 }
+
+// TestSignUpTimeZone checks the time zone a sign-up form sends (app.js
+// fills it from the browser): a known one is the new account's, an
+// unknown or missing one leaves UTC and still creates the account, on
+// both the sign-up page and an invite link.
+func TestSignUpTimeZone(t *testing.T) {
+	w := newGroupWorld(t)
+	db := w.db
+	for _, tt := range []struct {
+		name, path, zone, want string
+	}{
+		{"tokyo", "/signup", "Asia/Tokyo", "Asia/Tokyo"},
+		{"martian", "/signup", "Mars/Olympus_Mons", "UTC"},
+		{"local", "/signup", "Local", "UTC"},
+		{"nozone", "/signup", "", "UTC"},
+		{"invited", w.invite, "America/Sao_Paulo", "America/Sao_Paulo"},
+	} {
+		c := newClient(t, w.anon.srv)
+		c.get(tt.path)
+		resp, body := c.post(tt.path, url.Values{"username": {tt.name}, "password": {tt.name + "-password"}, "time_zone": {tt.zone}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: sign up: %d %s", tt.name, resp.StatusCode, body)
+			continue
+		}
+		u, err := db.Authenticate(context.Background(), tt.name, tt.name+"-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.TimeZone != tt.want {
+			t.Errorf("%s: signed up with %q, zone %q, want %q", tt.name, tt.zone, u.TimeZone, tt.want)
+		}
+	}
+}

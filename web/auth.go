@@ -338,10 +338,31 @@ func (s *Server) handleSignUp(c echo.Context) error {
 	})
 	switch store.ErrorCode(err) {
 	case "":
+		if err := s.detectedTimeZone(c, u); err != nil {
+			return err
+		}
 		return s.startSession(c, u, "/")
 	case store.EInvalid, store.EConflict, store.EForbidden:
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, statusOf[store.ErrorCode(err)], "signup", p)
+	}
+	return err
+}
+
+// detectedTimeZone gives a new account the time zone its browser reported
+// in the sign-up form (app.js fills the hidden field time_zone from
+// Intl.DateTimeFormat), so that the learner's day starts at 04:00 where
+// they are without a trip to the settings. A missing or unknown zone (no
+// JavaScript, an old browser) leaves the default, UTC, which settings
+// change.
+func (s *Server) detectedTimeZone(c echo.Context, u *store.User) error {
+	tz := strings.TrimSpace(c.FormValue("time_zone"))
+	if tz == "" || tz == u.TimeZone {
+		return nil
+	}
+	err := s.db.SetTimeZone(c.Request().Context(), u.ID, tz)
+	if store.ErrorCode(err) == store.EInvalid {
+		return nil
 	}
 	return err
 }

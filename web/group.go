@@ -351,6 +351,9 @@ func (s *Server) handleJoinSignUp(c echo.Context) error {
 	})
 	switch store.ErrorCode(err) {
 	case "":
+		if err := s.detectedTimeZone(c, u); err != nil {
+			return err
+		}
 		return s.startSession(c, u, fmt.Sprintf("/groups/%d", g.ID))
 	case store.EInvalid, store.EConflict:
 		p.Error = store.ErrorMessage(err)

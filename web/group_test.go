@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/flashd/flashd/store"
 )
 
 const groupDeckV1 = `---
@@ -61,13 +63,14 @@ type groupWorld struct {
 	invite                                      string
 	cardID                                      string
 	ids                                         map[string]string // username -> user id
+	db                                          *store.DB
 }
 
 func newGroupWorld(t *testing.T) *groupWorld {
 	srv, db, admin := startServer(t)
 	admin.get("/settings")
 	admin.post("/admin/signup", url.Values{"open": {"1"}})
-	w := &groupWorld{admin: admin, ids: map[string]string{}}
+	w := &groupWorld{admin: admin, ids: map[string]string{}, db: db}
 	mk := func(name string) *client {
 		c := newClient(t, srv)
 		c.signUp(name, name+"-password")

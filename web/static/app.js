@@ -10,6 +10,35 @@
     document.documentElement.setAttribute("data-htmx-ready", "");
   });
 
+  // The time zone the device is set to, an IANA name, or "".
+  function deviceZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // Sign-up forms send the device's time zone (the server keeps UTC when
+  // there is none); settings offer it when it differs from the saved one.
+  document.addEventListener("DOMContentLoaded", function () {
+    var zone = deviceZone();
+    if (!zone) return;
+    document.querySelectorAll("input[data-detect-zone]").forEach(function (el) {
+      el.value = zone;
+    });
+    var offer = document.querySelector("[data-device-zone]");
+    var field = document.querySelector('input[name="time_zone"]:not([type="hidden"])');
+    if (offer && field && field.value !== zone) {
+      offer.querySelector("strong").textContent = zone;
+      offer.querySelector("button").addEventListener("click", function () {
+        field.value = zone;
+        offer.hidden = true;
+      });
+      offer.hidden = false;
+    }
+  });
+
   // htmx sends the page's CSRF token with every request it makes.
   document.addEventListener("htmx:configRequest", function (e) {
     var meta = document.querySelector('meta[name="csrf-token"]');
