@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -75,5 +76,51 @@ func TestBrowserTimeZone(t *testing.T) {
 	}
 	if field != zone {
 		t.Errorf("after Use it the field holds %q, want %q", field, zone)
+	}
+}
+
+// TestBrowserFocusRing checks that the keyboard's focus ring cannot be
+// taken for the suggested rating's mark: the suggested button has no
+// outline, and a focused button's outline is another colour than that
+// button's accent border.
+func TestBrowserFocusRing(t *testing.T) {
+	ctx := browser(t)
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	var styles map[string]string
+	err := chromedp.Do(ctx,
+		step("sign up, open a card's answer, focus Again from the keyboard",
+			chromedp.Navigate(srv.URL+"/signup"),
+			chromedp.SendKeys(css(`input[name="username"]`), "focus"),
+			chromedp.SendKeys(css(`input[name="password"]`), "focus-password"),
+			chromedp.Submit(css(`input[name="password"]`)),
+			chromedp.WaitVisible(css(`.stats`)),
+			chromedp.Navigate(srv.URL+"/review?kind=takeaway"),
+			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
+			chromedp.KeyEvent(" "),
+			chromedp.WaitVisible(css(`#review details.answer[open] form.rate`)),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+				styles, err = chromedp.Evaluate[map[string]string](`(() => {
+					const sug = document.querySelector(".rating.suggested"), again = document.querySelector(".rating.r1");
+					again.focus();
+					const s = getComputedStyle(sug), a = getComputedStyle(again);
+					return {focusVisible: String(again.matches(":focus-visible")), sugOutline: s.outlineStyle,
+						sugBorder: s.borderTopColor, ring: a.outlineStyle + " " + a.outlineColor};
+				})()`)(ctx, tg)
+				return err
+			})),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if styles["focusVisible"] != "true" {
+		t.Fatalf("Again is not :focus-visible after the keyboard moved focus: %v", styles)
+	}
+	if styles["sugOutline"] != "none" {
+		t.Errorf("the suggested button has an outline (%s), like the focus ring", styles["sugOutline"])
+	}
+	if !strings.HasPrefix(styles["ring"], "solid ") || strings.Contains(styles["ring"], styles["sugBorder"]) {
+		t.Errorf("focus ring %q is not distinct from the suggested mark's colour %q", styles["ring"], styles["sugBorder"])
 	}
 }
