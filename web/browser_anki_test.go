@@ -45,11 +45,7 @@ func TestBrowserAnkiImport(t *testing.T) {
 	var width int
 	err = chromedp.Do(ctx,
 		step("sign up",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "ana"),
-			chromedp.SendKeys(css(`input[name="password"]`), "ana-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`))),
+			signUpAs(srv.URL, "ana")),
 		step("import the package from the decks page",
 			chromedp.Navigate(srv.URL+"/decks"),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

@@ -150,6 +150,17 @@ var tagRE = regexp.MustCompile(`<[^>]*>`)
 // css is a CSS selector.
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// signUpAs signs up through the form at base as name (password
+// name-password) and waits for Today.
+func signUpAs(base, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(css(`input[name="username"]`), name),
+		chromedp.SendKeys(css(`input[name="password"]`), name+"-password"),
+		chromedp.Submit(css(`input[name="password"]`)),
+		chromedp.WaitVisible(css(`.stats`)))
+}
+
 // TestBrowserReview signs up in a real browser, reviews three cards with
 // the keyboard only, answers a scenario card, and undoes a rating,
 // checking what the page shows after each step and what the database
@@ -177,11 +188,7 @@ func TestBrowserReview(t *testing.T) {
 	var wrongKey, wrongText, rightText string
 	err := chromedp.Do(ctx,
 		step("sign up",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "learner"),
-			chromedp.SendKeys(css(`input[name="password"]`), "learner-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`)),
+			signUpAs(srv.URL, "learner"),
 			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 			waitText(".stats", "20 cards left"),
 			screenshot("1-dashboard")),
@@ -331,11 +338,7 @@ func TestBrowserGroup(t *testing.T) {
 	var invite, problems string
 	err := chromedp.Do(ctx,
 		step("the owner signs up and creates a group",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "owner"),
-			chromedp.SendKeys(css(`input[name="password"]`), "owner-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`)),
+			signUpAs(srv.URL, "owner"),
 			chromedp.Navigate(srv.URL+"/groups"),
 			chromedp.SendKeys(css(`input[name="name"]`), "Exam crew"),
 			chromedp.Submit(css(`input[name="name"]`)),
@@ -426,11 +429,7 @@ func TestBrowserOptimize(t *testing.T) {
 	var table string
 	err := chromedp.Do(ctx,
 		step("the learner signs up",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "learner"),
-			chromedp.SendKeys(css(`input[name="password"]`), "learner-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`))),
+			signUpAs(srv.URL, "learner")),
 		chromedp.Func(func(context.Context, *chromedp.Target) error {
 			giveHistory(t, db, srs.Simulation{Truth: truth, Cards: 800, Days: 150, Seed: 3})
 			return nil

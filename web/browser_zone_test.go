@@ -25,11 +25,7 @@ func TestBrowserTimeZone(t *testing.T) {
 	var field string
 	err := chromedp.Do(ctx,
 		step("sign up",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "zoned"),
-			chromedp.SendKeys(css(`input[name="password"]`), "zoned-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`))),
+			signUpAs(srv.URL, "zoned")),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -91,11 +87,7 @@ func TestBrowserFocusRing(t *testing.T) {
 	var styles map[string]string
 	err := chromedp.Do(ctx,
 		step("sign up, open a card's answer, focus Again from the keyboard",
-			chromedp.Navigate(srv.URL+"/signup"),
-			chromedp.SendKeys(css(`input[name="username"]`), "focus"),
-			chromedp.SendKeys(css(`input[name="password"]`), "focus-password"),
-			chromedp.Submit(css(`input[name="password"]`)),
-			chromedp.WaitVisible(css(`.stats`)),
+			signUpAs(srv.URL, "focus"),
 			chromedp.Navigate(srv.URL+"/review?kind=takeaway"),
 			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 			chromedp.KeyEvent(" "),

@@ -60,6 +60,14 @@ type cardView struct {
 // pick no rating button is on screen, so the digits are free.
 func optionKey(i int) string { return string(rune('1' + i)) }
 
+// setSchedule fills in the viewer's schedule of the card from its state.
+func (v *cardView) setSchedule(st store.CardState, now time.Time, loc *time.Location) {
+	v.Status, v.Lapses, v.Suspended, v.Flagged = strings.ToLower(st.Phase.String()), st.Lapses, st.Suspended, st.Flagged
+	if st.Phase != srs.New {
+		v.Due = formatDue(time.UnixMilli(st.Due), now, loc)
+	}
+}
+
 type optionView struct {
 	Letter  string
 	Key     string // the key that picks it (optionKey)
@@ -136,10 +144,7 @@ func (s *Server) handleDeck(c echo.Context) error {
 		v := newCardView(&cs[i])
 		st := states[cs[i].ID]
 		v.DeckSlug, v.CSRF = d.Slug, p.CSRF
-		v.Status, v.Lapses, v.Suspended, v.Flagged = strings.ToLower(st.Phase.String()), st.Lapses, st.Suspended, st.Flagged
-		if st.Phase != srs.New {
-			v.Due = formatDue(time.UnixMilli(st.Due), now, u.Settings().Location)
-		}
+		v.setSchedule(st, now, u.Settings().Location)
 		p.Cards = append(p.Cards, v)
 		p.Counts[string(cs[i].Kind)]++
 	}

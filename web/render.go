@@ -30,7 +30,6 @@ type pages struct {
 func parsePages(as *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"static":      as.url,
-		"lower":       strings.ToLower,
 		"trusted":     trusted,
 		"leechLapses": func() int { return srs.LeechLapses },
 		"percent":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },

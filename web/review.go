@@ -53,11 +53,9 @@ type reviewPane struct {
 // paneAction is a button of the pane that acts on the card shown.
 type paneAction struct{ action, label, key string }
 
-// The card actions of the pane, for a card that is flagged or not.
-var (
-	unflaggedActions = []paneAction{{"bury", "Bury until tomorrow", "b"}, {"suspend", "Suspend", "!"}, {"flag", "Flag", "f"}}
-	flaggedActions   = []paneAction{{"bury", "Bury until tomorrow", "b"}, {"suspend", "Suspend", "!"}, {"unflag", "Unflag", "f"}}
-)
+// cardActions are the pane's card actions; the last one flags the card,
+// or unflags it when it is flagged.
+var cardActions = [3]paneAction{{"bury", "Bury until tomorrow", "b"}, {"suspend", "Suspend", "!"}, {"flag", "Flag", "f"}}
 
 // The parts of the review pane that repeat (the hidden fields of each
 // form, the four rating buttons, the three action forms) are built here
@@ -114,14 +112,13 @@ func (p *reviewPane) paneParts() {
 	}
 	p.ButtonsHTML = template.HTML(w.String())
 
-	actions := unflaggedActions
+	actions := cardActions
 	if p.Flagged {
-		actions = flaggedActions
+		actions[2] = paneAction{"unflag", "Unflag", "f"}
 	}
-	var aw htmlWriter
+	w.Reset()
 	target := "/review/" + strconv.FormatInt(p.Card.ID, 10) + "/action"
 	for _, a := range actions {
-		w := &aw
 		w.raw(`<form class="inline" method="post" action="`)
 		w.text(target)
 		w.raw(`" hx-post="`)
@@ -137,7 +134,7 @@ func (p *reviewPane) paneParts() {
 		w.text(a.key)
 		w.raw("</kbd></button></form>\n")
 	}
-	p.ActionsHTML = template.HTML(aw.String())
+	p.ActionsHTML = template.HTML(w.String())
 }
 
 // formFields renders the hidden fields every form of a review pane

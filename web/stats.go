@@ -5,12 +5,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
 
@@ -118,12 +116,9 @@ func (s *Server) handleCardInfo(c echo.Context) error {
 		return err
 	}
 	v := newCardView(&rc.Card)
-	st, loc := rc.State, u.Settings().Location
+	loc := u.Settings().Location
 	v.DeckSlug, v.DeckTitle, v.CSRF = rc.DeckSlug, rc.DeckTitle, csrfToken(c)
-	v.Status, v.Lapses, v.Suspended, v.Flagged = strings.ToLower(st.Phase.String()), st.Lapses, st.Suspended, st.Flagged
-	if st.Phase != srs.New {
-		v.Due = formatDue(time.UnixMilli(st.Due), s.db.Now(), loc)
-	}
+	v.setSchedule(rc.State, s.db.Now(), loc)
 	// Newest first, as Anki's card info lists them, in the learner's zone.
 	h = slices.Clone(h)
 	slices.Reverse(h)

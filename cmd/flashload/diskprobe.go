@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 )
@@ -68,9 +67,6 @@ func probeDisk(ctx context.Context, dir string, interval time.Duration) (*diskRe
 		}
 	}
 }
-
-// dbDir is the directory of the database file, where the probe writes.
-func dbDir(db string) string { return filepath.Dir(db) }
 
 // String is the report's line of flashload's output.
 func (r *diskReport) String() string {

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.probe > 0 {
 		disk = make(chan *diskReport, 1)
 		go func() {
-			r, err := probeDisk(probeCtx, dbDir(cfg.db), cfg.probe)
+			r, err := probeDisk(probeCtx, filepath.Dir(cfg.db), cfg.probe)
 			if err != nil {
 				fmt.Fprintf(stderr, "flashload: %v\n", err)
 			}
