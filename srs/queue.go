@@ -43,10 +43,13 @@ type Due struct {
 }
 
 // DeckNew is one deck's new cards available to study now (neither
-// suspended nor buried), in the gather order of the decks.
+// suspended nor buried, and within the deck's own daily limit), in the
+// gather order of the decks. Capped says the deck's own daily limit
+// holds back more of its new cards until the next study day.
 type DeckNew struct {
 	Deck      int64
 	Available int
+	Capped    bool
 }
 
 // QueueInput is what Plan decides from.
@@ -66,9 +69,9 @@ type QueueInput struct {
 	// one due first (nil when ReviewsDue is 0).
 	ReviewsDue int
 	ReviewHead *Due
-	// New lists the decks with new cards, in deck order.
-	New    []DeckNew
-	Gather Gather
+	// New lists the decks with new cards, in deck order; Settings.Gather
+	// says how they are gathered.
+	New []DeckNew
 	// Later is what the store found when nothing is due (see Later); Plan
 	// reads it only when it picks no card.
 	Later Later
@@ -136,9 +139,10 @@ func Plan(in QueueInput) Step {
 	}
 	st.Counts.Review = min(in.ReviewsDue, in.ReviewsLeft())
 	newLeft := in.NewLeft()
-	newAll := 0
+	newAll, deckCapped := 0, false
 	for _, d := range in.New {
 		newAll += max(0, d.Available)
+		deckCapped = deckCapped || d.Capped
 	}
 	st.Counts.New = min(newAll, newLeft)
 
@@ -152,7 +156,7 @@ func Plan(in QueueInput) Step {
 	case learnAhead != nil:
 		st.Group, st.Card = GroupLearnAhead, learnAhead.Card
 	default:
-		st.NextDue = nextDue(in, newAll > 0 && newLeft == 0)
+		st.NextDue = nextDue(in, (newAll > 0 && newLeft == 0) || deckCapped)
 	}
 	return st
 }
@@ -174,7 +178,7 @@ func gatherDeck(in QueueInput) int64 {
 			with = append(with, d.Deck)
 		}
 	}
-	if in.Gather == GatherInterleaved {
+	if in.Settings.Gather == GatherInterleaved {
 		return with[in.Done.NewDone%len(with)]
 	}
 	return with[0]

@@ -20,9 +20,10 @@ func TestPlan(t *testing.T) {
 	due := func(card int64, d time.Duration) Due { return Due{Card: card, Due: now.Add(d)} }
 	head := func(card int64, d time.Duration) *Due { x := due(card, d); return &x }
 	tests := []struct {
-		name string
-		in   QueueInput
-		want Step
+		name   string
+		gather Gather // GatherDeckOrder unless a test says otherwise
+		in     QueueInput
+		want   Step
 	}{
 		{
 			name: "learning due now comes first, most overdue first",
@@ -62,8 +63,9 @@ func TestPlan(t *testing.T) {
 			want: Step{Counts: Counts{New: 5}, Group: GroupNew, Deck: 2},
 		},
 		{
-			name: "interleaved takes each deck in turn",
-			in: QueueInput{Gather: GatherInterleaved, Done: DayCounts{NewDone: 3},
+			name:   "interleaved takes each deck in turn",
+			gather: GatherInterleaved,
+			in: QueueInput{Done: DayCounts{NewDone: 3},
 				New: []DeckNew{{Deck: 1, Available: 4}, {Deck: 2, Available: 0}, {Deck: 3, Available: 9}}},
 			want: Step{Counts: Counts{New: 2}, Group: GroupNew, Deck: 3},
 		},
@@ -89,6 +91,17 @@ func TestPlan(t *testing.T) {
 			want: Step{NextDue: dayEnd},
 		},
 		{
+			name: "new cards held back by a deck's own limit come at the next day start",
+			in: QueueInput{New: []DeckNew{{Deck: 1, Available: 0, Capped: true}},
+				Later: Later{Review: now.Add(48 * time.Hour)}},
+			want: Step{NextDue: dayEnd},
+		},
+		{
+			name: "a deck at its own limit gives way to the next deck",
+			in:   QueueInput{New: []DeckNew{{Deck: 1, Available: 0, Capped: true}, {Deck: 2, Available: 2}}},
+			want: Step{Counts: Counts{New: 2}, Group: GroupNew, Deck: 2},
+		},
+		{
 			name: "reviews held back by the limit come at the next day start",
 			in: QueueInput{Done: DayCounts{ReviewsDone: 3}, ReviewsDue: 4, ReviewHead: head(3, -time.Hour),
 				Later: Later{Learning: now.Add(7 * time.Hour)}},
@@ -108,6 +121,7 @@ func TestPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.in.Now, tt.in.Settings = now, set
+			tt.in.Settings.Gather = tt.gather
 			got := Plan(tt.in)
 			if got.Counts != tt.want.Counts || got.Group != tt.want.Group || got.Card != tt.want.Card ||
 				got.Deck != tt.want.Deck || !got.NextDue.Equal(tt.want.NextDue) {

@@ -46,6 +46,8 @@ type Settings struct {
 	// review cards shown per study day.
 	NewPerDay     int
 	ReviewsPerDay int
+	// Gather is how new cards are gathered from several decks.
+	Gather Gather
 	// Location is the learner's time zone; nil means UTC.
 	Location *time.Location
 	// Params are the learner's FSRS-6 weights; the zero value means the
@@ -55,7 +57,7 @@ type Settings struct {
 
 // DefaultSettings are the settings of a new learner.
 func DefaultSettings() Settings {
-	return Settings{Retention: 0.90, MaxIntervalDays: 36500, NewPerDay: 20, ReviewsPerDay: 200, Location: time.UTC}
+	return Settings{Retention: 0.90, MaxIntervalDays: 36500, NewPerDay: 20, ReviewsPerDay: 200, Gather: GatherInterleaved, Location: time.UTC}
 }
 
 // Validate reports settings out of range.
@@ -69,6 +71,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("new cards per day must be between 0 and 9999, got %d", s.NewPerDay)
 	case s.ReviewsPerDay < 0 || s.ReviewsPerDay > 99999:
 		return fmt.Errorf("reviews per day must be between 0 and 99999, got %d", s.ReviewsPerDay)
+	case s.Gather != GatherDeckOrder && s.Gather != GatherInterleaved:
+		return fmt.Errorf("unknown way of gathering new cards (%d)", s.Gather)
 	}
 	return s.Params.Validate()
 }

@@ -14,11 +14,17 @@ type DeckSummary struct {
 	Deck
 	Counts Counts
 	Paused bool // the user paused the deck: its cards are not in the queue
+	// NewLimit is the user's daily limit of new cards from the deck, -1
+	// for none (the overall limit still holds).
+	NewLimit int
 }
 
 // Dashboard is what the home page shows a user.
 type Dashboard struct {
+	// Decks are the user's decks in the user's deck order; Hidden the
+	// decks the user hid from Today (their Study buttons still work).
 	Decks        []DeckSummary
+	Hidden       []DeckSummary
 	Total        Counts // over every deck, within the daily limits
 	ReviewsToday int    // ratings given since the study day began
 	Streak       int    // consecutive study days with a rating, up to today or yesterday
@@ -42,15 +48,19 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		}
 		r.inQueue = map[deckKind]bool{}
 		perDeck := map[int64]*srs.QueueInput{}
+		prefs := map[int64]studyDeck{}
 		for _, d := range all {
-			if d.Paused {
+			prefs[d.ID] = d
+			if d.Paused || d.Hidden {
 				continue
 			}
-			r.decks = append(r.decks, d)
-			r.inQueue[deckKind{d.ID, d.Kind}] = true
+			r.add(d)
 			if perDeck[d.ID] == nil {
 				perDeck[d.ID] = &srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
 			}
+		}
+		if err := r.readNewToday(); err != nil {
+			return err
 		}
 		total := srs.QueueInput{Now: r.now, Settings: r.set, Done: done, New: r.newByDeck()}
 		for _, n := range total.New {
@@ -68,17 +78,29 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		dash.ReviewsToday = r.ratingsToday
 		ids := visibleDeckIDs(u.ID)
 		var ds []Deck
-		if err := sqlx.SelectContext(ctx, q, &ds, `SELECT `+deckColumns+` FROM decks d WHERE d.id IN `+ids.sql+` ORDER BY d.title, d.id`,
-			ids.args...); err != nil {
+		if err := sqlx.SelectContext(ctx, q, &ds, `SELECT `+deckColumns+` FROM decks d
+			LEFT JOIN learner_deck_prefs dp ON dp.user_id = ? AND dp.deck_id = d.id
+			WHERE d.id IN `+ids.sql+` ORDER BY `+deckOrder, args([]any{u.ID}, ids.args)...); err != nil {
 			return fmt.Errorf("dashboard decks: %w", err)
 		}
 		for _, d := range ds {
+			p, known := prefs[d.ID]
+			sum := DeckSummary{Deck: d, NewLimit: -1}
+			if known {
+				sum.NewLimit = p.NewLimit
+			}
 			in, ok := perDeck[d.ID]
 			switch {
+			case !known:
+				// no cards: nothing to study or to hide
+			case p.Hidden:
+				dash.Hidden = append(dash.Hidden, sum)
 			case ok:
-				dash.Decks = append(dash.Decks, DeckSummary{Deck: d, Counts: srs.Plan(*in).Counts})
-			case d.Cards > 0 && paused(all, d.ID):
-				dash.Decks = append(dash.Decks, DeckSummary{Deck: d, Paused: true})
+				sum.Counts = srs.Plan(*in).Counts
+				dash.Decks = append(dash.Decks, sum)
+			case d.Cards > 0 && p.Paused:
+				sum.Paused = true
+				dash.Decks = append(dash.Decks, sum)
 			}
 		}
 		dash.Streak, err = db.streak(ctx, q, u)
@@ -88,16 +110,6 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return dash, nil
-}
-
-// paused reports whether the user paused the deck.
-func paused(ds []studyDeck, deckID int64) bool {
-	for _, d := range ds {
-		if d.ID == deckID {
-			return d.Paused
-		}
-	}
-	return false
 }
 
 // streak counts the consecutive study days, ending today (or yesterday,

@@ -153,9 +153,15 @@ func (db *DB) JoinGroup(ctx context.Context, u *User, code string) (*Group, erro
 		return nil, err
 	}
 	err = db.write(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)
+		r, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)
 			ON CONFLICT (group_id, user_id) DO NOTHING`, g.ID, u.ID, db.now())
-		return err
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			return err // already a member: the learner's deck order stays
+		}
+		return putGroupDecksFirst(ctx, tx, u.ID, g.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("join group %d: %w", g.ID, err)
@@ -178,8 +184,10 @@ func (db *DB) SignUpAndJoin(ctx context.Context, code, username, password string
 			return err
 		}
 		groupID = g.ID
-		_, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)`, g.ID, u.ID, db.now())
-		return err
+		if _, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)`, g.ID, u.ID, db.now()); err != nil {
+			return err
+		}
+		return putGroupDecksFirst(ctx, tx, u.ID, g.ID)
 	})
 	if err != nil {
 		return nil, nil, err

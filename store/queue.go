@@ -29,9 +29,11 @@ func dayAndUndo(userID, day int64) sqlPart {
 		FROM (SELECT 1 AS one) o LEFT JOIN ` + today.sql, args(undo.args, today.args)}
 }
 
-// studyDecks lists the decks a learner may see, by kind, with the
-// learner's progress through them and the new cards the learner has
-// hidden (suspended or buried) in them.
+// studyDecks lists the decks a learner may see, by kind, in the
+// learner's deck order, with the learner's progress through them, the new
+// cards the learner has hidden (suspended or buried) in them, and the
+// learner's choices about each deck (hidden from Today, a daily limit of
+// its new cards, -1 for none).
 func studyDecks(userID, nowMS int64) sqlPart {
 	paused := sqlPart{`EXISTS (SELECT 1 FROM deck_pauses p WHERE p.user_id = ? AND p.deck_id = d.id)`, []any{userID}}
 	hidden := sqlPart{`(SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
@@ -39,18 +41,34 @@ func studyDecks(userID, nowMS int64) sqlPart {
 		AND c.deck_id = d.id AND c.kind = k.kind AND c.retired_at IS NULL)`, []any{userID, nowMS}}
 	visible := visibleDeckIDs(userID)
 	progress := sqlPart{`learner_decks l ON l.user_id = ? AND l.deck_id = d.id AND l.kind = k.kind`, []any{userID}}
-	return sqlPart{`SELECT d.id, d.slug, k.kind, k.active_cards,
+	prefs := sqlPart{`learner_deck_prefs dp ON dp.user_id = ? AND dp.deck_id = d.id`, []any{userID}}
+	return sqlPart{`SELECT d.id, d.slug, COALESCE(d.group_id, 0), k.kind, k.active_cards,
 		COALESCE(l.studied, 0) AS studied, COALESCE(l.next_position, 0) AS next_position,
-		` + paused.sql + ` AS paused, ` + hidden.sql + ` AS hidden_new
+		` + paused.sql + ` AS paused, ` + hidden.sql + ` AS hidden_new,
+		COALESCE(dp.hidden, 0), COALESCE(dp.new_per_day, -1)
 		FROM ` + visible.sql + ` v JOIN decks d ON d.id = v.id JOIN deck_kinds k ON k.deck_id = d.id
-		LEFT JOIN ` + progress.sql + `
-		ORDER BY d.id, k.kind`, args(paused.args, hidden.args, visible.args, progress.args)}
+		LEFT JOIN ` + progress.sql + ` LEFT JOIN ` + prefs.sql + `
+		ORDER BY ` + deckOrder + `, k.kind`, args(paused.args, hidden.args, visible.args, progress.args, prefs.args)}
 }
+
+// deckOrder is the learner's deck order, over decks d and their
+// learner_deck_prefs dp: the decks the learner placed, then the others by
+// title. Today lists the decks in this order and "deck order" gathers
+// new cards in it.
+const deckOrder = `dp.position IS NULL, dp.position, d.title, d.id`
+
+// newTodaySQL counts the cards a learner introduced (rated while new)
+// per deck since a time, the study day's start: a walk of the day's
+// ratings, which the daily limits bound. It is read only when a deck
+// of the step has a daily limit of its own.
+const newTodaySQL = `SELECT c.deck_id, COUNT(*) FROM reviews r JOIN cards c ON c.id = r.card_id
+	WHERE r.user_id = ? AND r.reviewed_at >= ? AND r.prev_phase = 0 AND r.undone_at IS NULL
+	GROUP BY c.deck_id`
 
 // queueStatements are the statements of a review step, prepared on the
 // read pool when the database opens, so a step never waits to prepare one.
 var queueStatements = []string{dayAndUndo(0, 0).sql, studyDecks(0, 0).sql, learningSQL, reviewsDueSQL, learningAtSQL, reviewAtSQL,
-	nextNewSQL, queueCardSQL, laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL}
+	nextNewSQL, queueCardSQL, laterLearningSQL, laterReviewSQL, buriedSQL, sessionUserSQL, newTodaySQL}
 
 const (
 	// learningSQL counts the learning and relearning cards due by a
@@ -125,12 +143,18 @@ func visibleDeckIDs(userID int64) sqlPart {
 type studyDeck struct {
 	ID           int64
 	Slug         string
+	GroupID      int64 // the group the deck belongs to, 0 for none
 	Kind         decks.Kind
 	Active       int
 	Studied      int
 	NextPosition int
 	Paused       bool
 	HiddenNew    int
+	// Hidden says the learner hid the deck from Today and "Study now";
+	// NewLimit is the learner's daily limit of new cards from the deck,
+	// -1 for none.
+	Hidden   bool
+	NewLimit int
 }
 
 // available is the number of new cards the learner can be shown now.
@@ -151,6 +175,10 @@ type queueRead struct {
 	undoID  int64
 	// ratingsToday counts the ratings of the study day
 	ratingsToday int
+	// newToday counts the cards introduced today per deck, read only
+	// when a deck of the step has a daily limit of its own (see
+	// readNewToday).
+	newToday map[int64]int
 }
 
 type deckKind struct {
@@ -222,6 +250,9 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 	if err := r.readDecks(f); err != nil {
 		return nil, err
 	}
+	if err := r.readNewToday(); err != nil {
+		return nil, err
+	}
 	in := srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
 	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
 	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
@@ -289,7 +320,8 @@ func (r *queueRead) readDay() (srs.DayCounts, error) {
 }
 
 // readDecks reads the decks and kinds the step studies: visible, not
-// paused, and matching the filter.
+// paused, and matching the filter; a deck the learner hid from Today is
+// studied only when the filter names it (by its id or its group).
 func (r *queueRead) readDecks(f Filter) error {
 	all, err := readStudyDecks(r.ctx, r.q, r.u.ID, r.nowM)
 	if err != nil {
@@ -297,13 +329,46 @@ func (r *queueRead) readDecks(f Filter) error {
 	}
 	r.inQueue = map[deckKind]bool{}
 	for _, d := range all {
-		if d.Paused || (f.Deck != "" && d.Slug != f.Deck) || (f.Kind != "" && d.Kind != f.Kind) {
+		if d.Paused || (f.Deck != "" && d.Slug != f.Deck) || (f.Kind != "" && d.Kind != f.Kind) ||
+			(f.Group != 0 && d.GroupID != f.Group) || (d.Hidden && f.Deck == "" && f.Group == 0) {
 			continue
 		}
-		r.decks = append(r.decks, d)
-		r.inQueue[deckKind{d.ID, d.Kind}] = true
+		r.add(d)
 	}
 	return nil
+}
+
+// add puts a deck and kind into the step.
+func (r *queueRead) add(d studyDeck) {
+	r.decks = append(r.decks, d)
+	r.inQueue[deckKind{d.ID, d.Kind}] = true
+}
+
+// readNewToday reads the cards introduced today per deck when a deck of
+// the step has a daily limit of its own.
+func (r *queueRead) readNewToday() error {
+	limited := false
+	for _, d := range r.decks {
+		limited = limited || d.NewLimit >= 0
+	}
+	if !limited {
+		return nil
+	}
+	rows, err := r.q.QueryContext(r.ctx, newTodaySQL, r.u.ID, r.set.DayStart(r.now).UnixMilli())
+	if err != nil {
+		return fmt.Errorf("new cards today: %w", err)
+	}
+	defer rows.Close()
+	r.newToday = map[int64]int{}
+	for rows.Next() {
+		var deck int64
+		var n int
+		if err := rows.Scan(&deck, &n); err != nil {
+			return fmt.Errorf("new cards today: %w", err)
+		}
+		r.newToday[deck] = n
+	}
+	return rows.Err()
 }
 
 // readStudyDecks lists the decks and kinds a user may see, in deck order.
@@ -317,7 +382,8 @@ func readStudyDecks(ctx context.Context, q sqlx.QueryerContext, userID, nowMS in
 	var out []studyDeck
 	for rows.Next() {
 		var d studyDeck
-		if err := rows.Scan(&d.ID, &d.Slug, &d.Kind, &d.Active, &d.Studied, &d.NextPosition, &d.Paused, &d.HiddenNew); err != nil {
+		if err := rows.Scan(&d.ID, &d.Slug, &d.GroupID, &d.Kind, &d.Active, &d.Studied, &d.NextPosition, &d.Paused, &d.HiddenNew,
+			&d.Hidden, &d.NewLimit); err != nil {
 			return nil, fmt.Errorf("study decks: %w", err)
 		}
 		out = append(out, d)
@@ -413,15 +479,25 @@ func (r *queueRead) firstDue(query string, ordered bool, args ...any) (time.Time
 	return timeMS(first), rows.Err()
 }
 
-// newByDeck sums the new cards available in each deck of the step.
+// newByDeck sums the new cards available in each deck of the step, in
+// the learner's deck order, within each deck's own daily limit.
 func (r *queueRead) newByDeck() []srs.DeckNew {
 	var out []srs.DeckNew
+	limits := map[int64]int{}
 	for _, d := range r.decks {
 		if n := len(out); n > 0 && out[n-1].Deck == d.ID {
 			out[n-1].Available += d.available()
 			continue
 		}
+		if d.NewLimit >= 0 {
+			limits[d.ID] = max(0, d.NewLimit-r.newToday[d.ID])
+		}
 		out = append(out, srs.DeckNew{Deck: d.ID, Available: d.available()})
+	}
+	for i, n := range out {
+		if left, ok := limits[n.Deck]; ok && n.Available > left {
+			out[i].Available, out[i].Capped = left, true
+		}
 	}
 	return out
 }

@@ -340,6 +340,7 @@ func goldenLearner(t *testing.T, db *DB, name, zone string, newPerDay, reviewsPe
 	}
 	set := u.Settings()
 	set.NewPerDay, set.ReviewsPerDay = newPerDay, reviewsPerDay
+	set.Gather = srs.GatherDeckOrder // the transcript pins deck order; TestGatherInterleaved the other
 	if err := db.UpdateSettings(ctx, u.ID, zone, set); err != nil {
 		t.Fatal(err)
 	}

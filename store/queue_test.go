@@ -59,6 +59,7 @@ func countersMatchRecount(t *testing.T, seed uint64) {
 	}
 	set := u.Settings()
 	set.NewPerDay, set.ReviewsPerDay = 7, 5
+	set.Gather = srs.GatherDeckOrder // the brute force below reads deck order
 	if err := db.UpdateSettings(ctx, u.ID, "Europe/Berlin", set); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func checkCounters(t *testing.T, db *DB, u *User, q *Queue, step int) {
 		var first int64
 		db.ro.QueryRow(`SELECT c.id FROM cards c JOIN decks d ON d.id = c.deck_id LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
 			WHERE c.retired_at IS NULL AND COALESCE(s.phase, 0) = 0 AND COALESCE(s.suspended, 0) = 0 AND COALESCE(s.buried_until, 0) <= ?
-			ORDER BY c.deck_id, c.position LIMIT 1`, u.ID, nowMS).Scan(&first)
+			ORDER BY d.title, d.id, c.position LIMIT 1`, u.ID, nowMS).Scan(&first)
 		if q.Card.ID != first && learning == 0 && q.Counts.Review == 0 {
 			t.Errorf("%s: new card %d, want %d, the first in deck order", at, q.Card.ID, first)
 		}

@@ -76,8 +76,9 @@ type ReviewCard struct {
 
 // Filter narrows what a review session shows.
 type Filter struct {
-	Deck string     // deck id (slug); "" for every deck
-	Kind decks.Kind // "" for every kind
+	Deck  string     // deck id (slug); "" for every deck
+	Kind  decks.Kind // "" for every kind
+	Group int64      // a group's decks only; 0 for every deck
 }
 
 // Counts is what is left to study today (srs.Plan decides it).

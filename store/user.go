@@ -54,7 +54,10 @@ type User struct {
 	MaxInterval   int     `db:"max_interval"`
 	NewPerDay     int     `db:"new_per_day"`
 	ReviewsPerDay int     `db:"reviews_per_day"`
-	CreatedAt     int64   `db:"created_at"`
+	// NewGather is how the learner's new cards are gathered from several
+	// decks (srs.GatherInterleaved unless the learner chose deck order).
+	NewGather srs.Gather `db:"new_gather"`
+	CreatedAt int64      `db:"created_at"`
 	// FSRSParams are the learner's FSRS-6 weights as srs.Params.String
 	// writes them; "" means the defaults.
 	FSRSParams string `db:"fsrs_params"`
@@ -69,7 +72,7 @@ type User struct {
 func (u *User) Settings() srs.Settings {
 	loc := location(u.TimeZone)
 	return srs.Settings{Retention: u.Retention, MaxIntervalDays: u.MaxInterval,
-		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Location: loc, Params: params(u.FSRSParams)}
+		NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay, Gather: u.NewGather, Location: loc, Params: params(u.FSRSParams)}
 }
 
 // paramSets caches parsed FSRS weights by their text, as locations does
@@ -109,7 +112,7 @@ func location(name string) *time.Location {
 	return loc
 }
 
-const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, created_at, fsrs_params, disabled_at`
+const userColumns = `id, username, password_hash, is_admin, time_zone, retention, max_interval, new_per_day, reviews_per_day, new_gather, created_at, fsrs_params, disabled_at`
 
 // Session is a logged-in browser.
 type Session struct {
@@ -284,8 +287,8 @@ func (db *DB) UpdateSettings(ctx context.Context, userID int64, timeZone string,
 		return Errorf(EInvalid, "Settings not saved: unknown time zone %q; use an IANA name such as Europe/Berlin.", timeZone)
 	}
 	return db.write(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = ?, retention = ?, max_interval = ?, new_per_day = ?, reviews_per_day = ? WHERE id = ?`,
-			timeZone, s.Retention, s.MaxIntervalDays, s.NewPerDay, s.ReviewsPerDay, userID)
+		_, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = ?, retention = ?, max_interval = ?, new_per_day = ?, reviews_per_day = ?, new_gather = ? WHERE id = ?`,
+			timeZone, s.Retention, s.MaxIntervalDays, s.NewPerDay, s.ReviewsPerDay, s.Gather, userID)
 		return err
 	})
 }
@@ -363,7 +366,7 @@ const sessionUserSQL = `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_see
 
 // userColumnsU is userColumns qualified with the alias u.
 const userColumnsU = `u.id, u.username, u.password_hash, u.is_admin, u.time_zone, u.retention, u.max_interval,
-	u.new_per_day, u.reviews_per_day, u.created_at, u.fsrs_params, u.disabled_at`
+	u.new_per_day, u.reviews_per_day, u.new_gather, u.created_at, u.fsrs_params, u.disabled_at`
 
 // SessionUser returns the user and session of a session token, or
 // EUnauthorized when the token is unknown or expired.
@@ -376,7 +379,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (*User, *Session, e
 	s.tokenHash = hashToken(token)
 	err := db.rq.QueryRowxContext(stmtContext(ctx), sessionUserSQL, s.tokenHash).Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt, &s.LastSeen,
 		&u.ID, &u.Username, &u.PasswordHash, &u.Admin, &u.TimeZone, &u.Retention, &u.MaxInterval,
-		&u.NewPerDay, &u.ReviewsPerDay, &u.CreatedAt, &u.FSRSParams, &u.DisabledAt)
+		&u.NewPerDay, &u.ReviewsPerDay, &u.NewGather, &u.CreatedAt, &u.FSRSParams, &u.DisabledAt)
 	now := db.now()
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (s.ExpiresAt <= now || s.LastSeen <= now-SessionIdle.Milliseconds() || u.DisabledAt != 0)) {
 		return nil, nil, Errorf(EUnauthorized, "Please log in.")

@@ -374,16 +374,20 @@ func TestBrowserGroup(t *testing.T) {
 	// A second browser context: its own cookies, a new person.
 	mctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
+	var landed string
 	err = chromedp.Do(mctx,
-		step("the invite link signs up and joins",
+		step("the invite link signs up, joins and lands on studying the group's deck",
 			chromedp.Navigate(strings.TrimSpace(invite)),
 			waitText("h1", "Join Exam crew"),
 			chromedp.SendKeys(css(`input[name="username"]`), "mia"),
 			chromedp.SendKeys(css(`input[name="password"]`), "mia-password"),
 			chromedp.Submit(css(`input[name="password"]`)),
-			waitText("main", "mia (you)")),
+			waitText("#review", "Team deck"),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+				landed, err = chromedp.Location()(ctx, tg)
+				return err
+			})),
 		step("the member reviews two cards",
-			chromedp.Navigate(srv.URL+"/review?deck=team"),
 			chromedp.WaitVisible(css(`#review details.answer summary`)),
 			chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 			waitText("#review .counts", "2 new"),
@@ -396,6 +400,9 @@ func TestBrowserGroup(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("member: %v", err)
+	}
+	if !strings.HasSuffix(landed, "/review?group=1") {
+		t.Errorf("after joining the member landed on %s, want the group's review", landed)
 	}
 	var row string
 	err = chromedp.Do(ctx,

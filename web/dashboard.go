@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
 
@@ -12,6 +13,10 @@ import (
 type dashboardPage struct {
 	layout
 	Dash *store.Dashboard
+	// Arrange shows the controls that order and hide decks.
+	Arrange bool
+	// Interleaved says new cards come from each deck in turn.
+	Interleaved bool
 }
 
 // handleDashboard shows today's counts per deck, today's reviews and the
@@ -21,5 +26,6 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "dashboard", &dashboardPage{layout: s.layout(c, "Today"), Dash: d})
+	return s.render(c, http.StatusOK, "dashboard", &dashboardPage{layout: s.layout(c, "Today"), Dash: d,
+		Arrange: c.QueryParam("arrange") == "1", Interleaved: currentUser(c).NewGather == srs.GatherInterleaved})
 }

@@ -91,8 +91,9 @@ type deckPage struct {
 	Description template.HTML
 	Tags        []string
 	Cards       []cardView
-	Counts      map[string]int // active cards by kind
-	Paused      bool           // the viewer paused the deck
+	Counts      map[string]int  // active cards by kind
+	Paused      bool            // the viewer paused the deck
+	Prefs       store.DeckPrefs // the viewer's choices about the deck
 	// Manage: the viewer owns the deck or its group (or maintains it),
 	// sees its history, and may move it to one of MoveTo.
 	Manage bool
@@ -122,8 +123,12 @@ func (s *Server) handleDeck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	prefs, err := s.db.DeckPrefs(ctx, u, d.ID)
+	if err != nil {
+		return err
+	}
 	p := &deckPage{layout: s.layout(c, d.Title), Deck: d, Tags: strings.Fields(d.Tags),
-		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused}
+		Description: trusted(d.Description), Counts: map[string]int{}, Paused: paused, Prefs: prefs}
 	p.MediaWarnings = anki.MediaWarnings(store.AnkiDeckOf(d, cs))
 	if p.Manage, err = s.db.CanManageDeck(ctx, u, d); err != nil {
 		return err

@@ -337,7 +337,11 @@ func (s *Server) handleJoinSignUp(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.redirect(c, fmt.Sprintf("/groups/%d", g.ID))
+		to, err := s.afterJoin(ctx, u, g)
+		if err != nil {
+			return err
+		}
+		return s.redirect(c, to)
 	}
 	g, err := s.db.GroupByInvite(ctx, code)
 	if err != nil {
@@ -354,12 +358,31 @@ func (s *Server) handleJoinSignUp(c echo.Context) error {
 		if err := s.detectedTimeZone(c, u); err != nil {
 			return err
 		}
-		return s.startSession(c, u, fmt.Sprintf("/groups/%d", g.ID))
+		to, err := s.afterJoin(ctx, u, g)
+		if err != nil {
+			return err
+		}
+		return s.startSession(c, u, to)
 	case store.EInvalid, store.EConflict:
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, statusOf[store.ErrorCode(err)], "join", p)
 	}
 	return err
+}
+
+// afterJoin is where a new member goes: studying the group's decks when
+// it has cards to study, else the group's page.
+func (s *Server) afterJoin(ctx context.Context, u *store.User, g *store.Group) (string, error) {
+	ds, err := s.db.GroupDecks(ctx, u, g.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range ds {
+		if d.Cards > 0 && !d.Paused {
+			return fmt.Sprintf("/review?group=%d", g.ID), nil
+		}
+	}
+	return fmt.Sprintf("/groups/%d", g.ID), nil
 }
 
 // handleUploadPrivate adds or updates one of the user's private decks.

@@ -251,8 +251,8 @@ func TestGroupUploadAndJoin(t *testing.T) {
 		t.Fatalf("invite page: %d", resp.StatusCode)
 	}
 	resp, _ = newbie.post(w.invite, url.Values{"username": {"newbie"}, "password": {"newbie-password"}})
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != g {
-		t.Fatalf("sign up through the invite: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/review?group="+strings.TrimPrefix(g, "/groups/") {
+		t.Fatalf("sign up through the invite: %d %q, want the group's review", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if _, body := newbie.get(g); !strings.Contains(body, "newbie (you)") {
 		t.Errorf("the new member is not on the group page")

@@ -148,6 +148,9 @@ func formFields(csrf string, f store.Filter) template.HTML {
 	if f.Kind != "" {
 		w.hidden("kind", string(f.Kind))
 	}
+	if f.Group != 0 {
+		w.hidden("group", strconv.FormatInt(f.Group, 10))
+	}
 	return template.HTML(w.String())
 }
 
@@ -166,9 +169,18 @@ type reviewPage struct {
 	Pane *reviewPane
 }
 
-// parseFilter reads the deck and kind filter of a review request.
+// parseFilter reads the deck, kind and group filter of a review request.
+// A group the learner is not in filters out every deck: its decks are
+// not the learner's to study.
 func parseFilter(c echo.Context) (store.Filter, error) {
 	f := store.Filter{Deck: c.FormValue("deck"), Kind: decks.Kind(c.FormValue("kind"))}
+	if g := c.FormValue("group"); g != "" {
+		id, err := strconv.ParseInt(g, 10, 64)
+		if err != nil || id <= 0 {
+			return f, store.Errorf(store.EInvalid, "Unknown group %q.", g)
+		}
+		f.Group = id
+	}
 	switch f.Kind {
 	case "", decks.KindTakeaway, decks.KindTrap, decks.KindScenario, decks.KindTopic:
 	default:
@@ -184,6 +196,9 @@ func filterQuery(f store.Filter) string {
 	}
 	if f.Kind != "" {
 		v.Set("kind", string(f.Kind))
+	}
+	if f.Group != 0 {
+		v.Set("group", strconv.FormatInt(f.Group, 10))
 	}
 	return v.Encode()
 }

@@ -21,6 +21,9 @@ type settingsForm struct {
 	ReviewsPerDay int
 	MaxInterval   int
 	TimeZone      string
+	// Interleaved: new cards come from each deck in turn, not in the
+	// learner's deck order.
+	Interleaved bool
 }
 
 // settingsPage is the settings form, the learner's FSRS parameters with
@@ -102,7 +105,7 @@ func (s *Server) settingsPage(c echo.Context) (*settingsPage, error) {
 	}
 	return &settingsPage{layout: s.layout(c, "Settings"), Zones: commonZones, OpenSignUp: open, Schedule: sched, Sessions: sessions, Accounts: accounts,
 		Form: settingsForm{Retention: u.Retention, NewPerDay: u.NewPerDay, ReviewsPerDay: u.ReviewsPerDay,
-			MaxInterval: u.MaxInterval, TimeZone: u.TimeZone}}, nil
+			MaxInterval: u.MaxInterval, TimeZone: u.TimeZone, Interleaved: u.NewGather == srs.GatherInterleaved}}, nil
 }
 
 func (s *Server) handleSettings(c echo.Context) error {
@@ -120,8 +123,17 @@ func (s *Server) handleSettingsSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := settingsForm{TimeZone: strings.TrimSpace(c.FormValue("time_zone"))}
+	f := settingsForm{TimeZone: strings.TrimSpace(c.FormValue("time_zone")), Interleaved: p.Form.Interleaved}
 	var errs []error
+	switch c.FormValue("gather") {
+	case "interleaved":
+		f.Interleaved = true
+	case "deck-order":
+		f.Interleaved = false
+	case "": // a form without the choice keeps it
+	default:
+		errs = append(errs, fmt.Errorf("unknown gather order %q", c.FormValue("gather")))
+	}
 	parseFloat := func(name string, dst *float64) {
 		v, err := strconv.ParseFloat(c.FormValue(name), 64)
 		*dst = v
@@ -143,7 +155,11 @@ func (s *Server) handleSettingsSave(c echo.Context) error {
 			return s.render(c, http.StatusBadRequest, "settings", p)
 		}
 	}
-	set := srs.Settings{Retention: f.Retention, NewPerDay: f.NewPerDay, ReviewsPerDay: f.ReviewsPerDay, MaxIntervalDays: f.MaxInterval}
+	set := srs.Settings{Retention: f.Retention, NewPerDay: f.NewPerDay, ReviewsPerDay: f.ReviewsPerDay, MaxIntervalDays: f.MaxInterval,
+		Gather: srs.GatherDeckOrder}
+	if f.Interleaved {
+		set.Gather = srs.GatherInterleaved
+	}
 	err = s.db.UpdateSettings(c.Request().Context(), currentUser(c).ID, f.TimeZone, set)
 	if store.ErrorCode(err) == store.EInvalid {
 		p.Error = store.ErrorMessage(err)
