@@ -28,6 +28,9 @@ const (
 	ctxUser    = "flashd.user"
 	ctxSession = "flashd.session"
 	ctxCSRF    = "flashd.csrf"
+	// ctxCSRFMasked is the request's token as this response's pages
+	// carry it (masked once per response).
+	ctxCSRFMasked = "flashd.csrf.masked"
 )
 
 // currentUser returns the logged-in user, or nil.
@@ -124,10 +127,55 @@ func (s *Server) validVisitorToken(token string) bool {
 	return ok && len(nonce) >= 32 && hmac.Equal([]byte(sig), []byte(s.signToken(nonce)))
 }
 
-// csrfToken returns the token forms of this request must carry.
+// csrfToken returns the token forms of this request must carry, masked
+// afresh for each response (see maskToken).
 func csrfToken(c echo.Context) string {
+	if m, ok := c.Get(ctxCSRFMasked).(string); ok {
+		return m
+	}
 	t, _ := c.Get(ctxCSRF).(string)
-	return t
+	m := maskToken(t)
+	c.Set(ctxCSRFMasked, m)
+	return m
+}
+
+// maskToken hides a secret token behind a fresh one-time pad: the result
+// is the pad and the token XOR the pad, base64-encoded. Pages are
+// compressed, and a secret that is the same in every response would let
+// an attacker who can inject text into a page and watch its compressed
+// size guess it (BREACH); a masked token differs in every response.
+func maskToken(token string) string {
+	if token == "" {
+		return ""
+	}
+	b := make([]byte, 2*len(token))
+	rand.Read(b[:len(token)]) // never fails (crypto/rand)
+	for i := range len(token) {
+		b[len(token)+i] = b[i] ^ token[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// unmaskToken undoes maskToken; a value that is not a masked token
+// gives "".
+func unmaskToken(masked string) string {
+	b, err := base64.RawURLEncoding.DecodeString(masked)
+	if err != nil || len(b) == 0 || len(b)%2 != 0 {
+		return ""
+	}
+	n := len(b) / 2
+	for i := range n {
+		b[n+i] ^= b[i]
+	}
+	return string(b[n:])
+}
+
+// sameCSRF reports whether a sent token is the request's token, masked
+// (as pages carry it) or as it is (as the visitor cookie carries it:
+// the plain token never appears in a page, so accepting it gives an
+// attacker nothing).
+func sameCSRF(sent, token string) bool {
+	return store.SameToken(unmaskToken(sent), token) || store.SameToken(sent, token)
 }
 
 // checkCSRF rejects unsafe requests from another site (by the browser's
@@ -150,7 +198,8 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if sent == "" {
 			sent = r.PostFormValue("csrf")
 		}
-		if !store.SameToken(sent, csrfToken(c)) {
+		token, _ := c.Get(ctxCSRF).(string)
+		if !sameCSRF(sent, token) {
 			return store.Errorf(store.EForbidden, "This form has expired or did not come from flashd: reload the page and try again.")
 		}
 		return next(c)

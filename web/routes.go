@@ -19,6 +19,10 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(
 		middleware.Recover(),
 		s.logRequests,
+		// Text responses are compressed; the CSRF token in each page is
+		// masked afresh (see maskToken), so compression reveals nothing
+		// of it.
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: gzipLevel, MinLength: gzipMinLength, Skipper: notCompressed}),
 		s.securityHeaders,
 		removeUploads,
 		// Every body is held to MaxBodyBytes but an Anki upload's (to
@@ -92,6 +96,26 @@ func (s *Server) routes() *echo.Echo {
 	user.POST("/groups/:id/decks", s.handleGroupUpload)
 	user.POST("/groups/:id/:action", s.handleGroupAction) // invite, role, remove, leave, delete, exam, anonymous
 	return e
+}
+
+// gzipLevel trades a little compression for speed: responses are small
+// and the review's are on the hot path. gzipMinLength leaves out the
+// responses that fit one packet anyway.
+const (
+	gzipLevel     = 5
+	gzipMinLength = 1024
+)
+
+// notCompressed skips compression for what is compressed already (images,
+// .apkg and .colpkg files) and for range requests.
+func notCompressed(c echo.Context) bool {
+	r := c.Request()
+	if r.Header.Get("Range") != "" {
+		return true
+	}
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/media/") || strings.HasSuffix(p, ".png") || strings.HasSuffix(p, ".apkg") ||
+		p == "/favicon.ico" || p == ankiUploadPath
 }
 
 // logRequests logs every request once, after it is served.
