@@ -220,10 +220,12 @@ func parseCardID(c echo.Context, name string) (int64, error) {
 func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int, shownToken string) (*reviewPane, error) {
 	ctx := c.Request().Context()
 	u := currentUser(c)
+	read := time.Now()
 	q, err := s.db.Next(ctx, u, f)
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.queueRead.Observe(time.Since(read).Seconds())
 	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1, UndoID: q.UndoID}
 	rc := q.Card
 	if cardID != 0 {
@@ -346,9 +348,12 @@ func (s *Server) handleRate(c echo.Context) error {
 	_, err = s.db.RateAnswered(c.Request().Context(), currentUser(c), cardID, token, srs.Rating(rating), answer)
 	switch {
 	case err == store.ErrStale:
+		s.metrics.ratings.WithLabelValues("stale").Inc()
 		notice = store.ErrorMessage(err)
 	case err != nil:
 		return err
+	default:
+		s.metrics.ratings.WithLabelValues("saved").Inc()
 	}
 	if !isFragment(c) {
 		return c.Redirect(http.StatusSeeOther, "/review?"+filterQuery(f))

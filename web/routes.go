@@ -37,6 +37,7 @@ func (s *Server) routes() *echo.Echo {
 		admit(admitSlots()),
 	)
 	e.GET("/healthz", s.handleHealth)
+	e.GET("/readyz", s.handleReady)
 	e.GET("/static/:name", s.handleStatic)
 	e.GET("/favicon.ico", s.handleFavicon)
 	e.GET("/manifest.webmanifest", s.handleManifest)
@@ -127,11 +128,13 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err) // write the response now, so its status is logged
 		}
 		r := c.Request()
+		took := time.Since(start)
+		s.metrics.observeRequest(c.Path(), r.Method, c.Response().Status, took)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", c.Response().Status),
-			slog.Duration("took", time.Since(start)))
+			slog.Duration("took", took))
 		return nil
 	}
 }

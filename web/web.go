@@ -47,6 +47,8 @@ type Server struct {
 	builtinIDs map[string]bool // deck ids uploads may not take
 	uploads    *uploadGate
 
+	metrics *metrics // see Metrics
+
 	trustProxy  bool   // X-Forwarded-* headers come from a proxy we trust
 	csrfKey     []byte // signs visitors' CSRF tokens
 	crossOrigin *http.CrossOriginProtection
@@ -96,7 +98,7 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 	}
 	s := &Server{db: db, log: log, pages: ps, assets: as,
 		logins:  newThrottle(loginRules, time.Now),
-		uploads: newUploadGate()}
+		uploads: newUploadGate(), metrics: newMetrics(db)}
 	builtin, err := decks.Builtin()
 	if err != nil {
 		return nil, err
@@ -124,6 +126,19 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// handleReady answers 200 "ready" when the database answers and has every
+// migration of this binary, else 503 with the reason: a load balancer
+// sends traffic to a replica only once it is ready.
+func (s *Server) handleReady(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ready(ctx); err != nil {
+		s.log.Warn("readiness check", "err", err)
+		return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error())
+	}
+	return c.String(http.StatusOK, "ready")
+}
 
 // handleHealth answers 200 "ok" when the database answers.
 func (s *Server) handleHealth(c echo.Context) error {

@@ -11,6 +11,7 @@
 //	flashd user disable|enable [--db FILE] NAME
 //	flashd backup   [--db FILE] OUT
 //	flashd optimize [--db FILE] [--user NAME]
+//	flashd healthcheck [--addr 127.0.0.1:8080] [--path /readyz]
 //
 // Every flag falls back to an environment variable (FLASHD_ADDR, FLASHD_DB).
 package main
@@ -51,6 +52,9 @@ const usage = `usage:
   flashd user disable|enable [--db FILE] NAME
   flashd backup   [--db FILE] OUT
   flashd optimize [--db FILE] [--user NAME]
+  flashd healthcheck [--addr 127.0.0.1:8080] [--path /readyz]
+serve also takes --metrics ADDR (Prometheus, loopback), --log-format text|json,
+--pprof ADDR and --trust-proxy 1.
 Flags fall back to FLASHD_ADDR and FLASHD_DB.`
 
 // run is the whole program, with its surroundings passed in so tests can
@@ -77,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runOptimize(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

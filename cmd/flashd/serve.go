@@ -28,15 +28,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
 	pprofAddr := fs.envString("pprof", "", "serve Go's profiler on this address (loopback only; off when empty)")
 	trustProxy := fs.envString("trust-proxy", "", "set to 1 behind a reverse proxy on a loopback or private address: client addresses come from X-Forwarded-For")
+	metricsAddr := fs.envString("metrics", "", "serve Prometheus metrics at /metrics on this address (loopback only; off when empty)")
+	logFormat := fs.envString("log-format", "text", "log lines as text (key=value) or json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return err
+	}
 	if *pprofAddr != "" {
-		if err := servePprof(*pprofAddr, log); err != nil {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		if err := serveLoopback("pprof", *pprofAddr, "127.0.0.1:6060", mux, log); err != nil {
 			return err
 		}
 	}
@@ -69,6 +79,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(db, log, web.Options{TrustProxy: *trustProxy == "1" || *trustProxy == "true"})
 	if err != nil {
 		return err
+	}
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", srv.Metrics())
+		if err := serveLoopback("metrics", *metricsAddr, "127.0.0.1:9464", mux, log); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -104,23 +121,31 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-// servePprof serves net/http/pprof on a loopback address, for finding
-// where a busy server spends its time.
-func servePprof(addr string, log *slog.Logger) error {
+// newLogger returns the server's logger, writing text (key=value) or JSON
+// lines.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: give text or json", format)
+}
+
+// serveLoopback serves h on a loopback address, for the operator's tools
+// (the profiler, Prometheus): what they show is not for the public
+// address. example is an address to suggest when addr is not one.
+func serveLoopback(flagName, addr, example string, h http.Handler, log *slog.Logger) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		return fmt.Errorf("--pprof %q: give a loopback address such as 127.0.0.1:6060", addr)
+		return fmt.Errorf("--%s %q: give a loopback address such as %s", flagName, addr, example)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("profiler listening", "addr", ln.Addr().String())
-	go http.Serve(ln, mux)
+	log.Info(flagName+" listening", "addr", ln.Addr().String())
+	go http.Serve(ln, h)
 	return nil
 }

@@ -113,8 +113,10 @@ func (s *seen) wrap(h http.Handler) http.Handler {
 			b, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(b))
 			f, err := url.ParseQuery(string(b))
+			// The form's CSRF token and the header's differ: each is masked
+			// under the pad of the response it came from.
 			if !htmx || err != nil || f.Get("rating") == "" || f.Get("token") == "" ||
-				f.Get("csrf") != r.Header.Get("X-CSRF-Token") || f.Get("deck") != "flashload" {
+				f.Get("csrf") == "" || f.Get("deck") != "flashload" {
 				bad = "rating not as htmx sends it: " + string(b)
 			}
 			s.count(&s.rates, bad)
