@@ -17,6 +17,8 @@ type dashboardPage struct {
 	Arrange bool
 	// Interleaved says new cards come from each deck in turn.
 	Interleaved bool
+	// Last is the index of the last deck shown (it cannot move down).
+	Last int
 }
 
 // handleDashboard shows today's counts per deck, today's reviews and the
@@ -27,5 +29,5 @@ func (s *Server) handleDashboard(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "dashboard", &dashboardPage{layout: s.layout(c, "Today"), Dash: d,
-		Arrange: c.QueryParam("arrange") == "1", Interleaved: currentUser(c).NewGather == srs.GatherInterleaved})
+		Arrange: c.QueryParam("arrange") == "1", Interleaved: currentUser(c).NewGather == srs.GatherInterleaved, Last: len(d.Decks) - 1})
 }
