@@ -42,6 +42,7 @@ func TestBrowserArrangeAndStudy(t *testing.T) {
 		step("hide the first deck, then show it again",
 			chromedp.Click(css(`tr.arrange button[aria-label^="Hide "]`)),
 			waitText("details.hidden-decks summary", "Hidden decks (1)"),
+			screenshot("today-arrange"),
 			names(&hidden),
 			chromedp.Click(css(`details.hidden-decks button`)),
 			waitText(first, deck[1]),
