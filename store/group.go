@@ -397,6 +397,9 @@ type MemberReport struct {
 	Retention30d  float64
 	Retention30dN int
 	Readiness     float64 // mean predicted recall over the group's cards at the exam date
+	// LastStudiedDays is how many of the viewer's days ago the member last
+	// rated one of the group's cards: 0 today, 1 yesterday; -1 never.
+	LastStudiedDays int
 }
 
 // HardCard is a card the group keeps forgetting.
@@ -502,6 +505,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 	type memberAcc struct {
 		due, learned int
 		recall       float64
+		lastReview   int64
 	}
 	acc := map[int64]*memberAcc{}
 	type cardAcc struct {
@@ -518,6 +522,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 		if s.Phase == int(srs.New) {
 			continue
 		}
+		a.lastReview = max(a.lastReview, s.LastReview)
 		st := srs.State{Phase: srs.Phase(s.Phase), Stability: s.Stability, LastReview: timeMS(s.LastReview), Due: timeMS(s.Due)}
 		sched := scheds[s.UserID]
 		if !s.Suspended && s.Due <= nowMS {
@@ -538,7 +543,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 	}
 
 	for _, m := range members {
-		mr := MemberReport{UserID: m.ID, Name: m.Username, You: m.ID == u.ID, Role: m.Role, Anonymous: m.Anonymous, Retention30d: -1}
+		mr := MemberReport{UserID: m.ID, Name: m.Username, You: m.ID == u.ID, Role: m.Role, Anonymous: m.Anonymous, Retention30d: -1, LastStudiedDays: -1}
 		if m.Anonymous && !mr.You {
 			mr.Name = "Anonymous member"
 		}
@@ -549,6 +554,10 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 		}
 		if a := acc[m.ID]; a != nil {
 			mr.DueNow, mr.Learned = a.due, a.learned
+			if a.lastReview > 0 {
+				viewer := u.Settings()
+				mr.LastStudiedDays = int(viewer.DayNumber(now) - viewer.DayNumber(timeMS(a.lastReview)))
+			}
 			if rep.Cards > 0 {
 				mr.Readiness = a.recall / float64(rep.Cards)
 			}

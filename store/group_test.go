@@ -341,6 +341,21 @@ func TestGroupReport(t *testing.T) {
 			}
 		}
 	}
+	// Last studied: ann's last rating was G3's fourth (day 3), ben's G1's
+	// fourth (day 3); cat and the owner never studied.
+	days := func(at time.Time) int {
+		set := members[0].Settings()
+		return int(set.DayNumber(now) - set.DayNumber(at))
+	}
+	if want := days(start.Add(3*24*time.Hour + 2*time.Minute)); ann.LastStudiedDays != want || want < 1 {
+		t.Errorf("ann last studied %d days ago, want %d", ann.LastStudiedDays, want)
+	}
+	if want := days(start.Add(3 * 24 * time.Hour)); anon.LastStudiedDays != want {
+		t.Errorf("ben last studied %d days ago, want %d", anon.LastStudiedDays, want)
+	}
+	if cat.LastStudiedDays != -1 || own.LastStudiedDays != -1 {
+		t.Errorf("cat and owner never studied: %d, %d", cat.LastStudiedDays, own.LastStudiedDays)
+	}
 	if ann.Learned != learned || ann.DueNow != due {
 		t.Errorf("ann learned %d due %d, want %d and %d", ann.Learned, ann.DueNow, learned, due)
 	}

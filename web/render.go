@@ -33,6 +33,7 @@ func parsePages(as *assets) (*pages, error) {
 		"trusted":     trusted,
 		"leechLapses": func() int { return srs.LeechLapses },
 		"percent":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"daysAgo":     daysAgo,
 		"ranges":      func() []int { return []int{30, 90, 365} },
 		"interval":    formatInterval,
 		"phaseName":   func(p srs.Phase) string { return strings.ToLower(p.String()) },
@@ -109,3 +110,17 @@ func (s *Server) renderTemplate(c echo.Context, status int, name, root string, d
 
 // trusted marks HTML that was sanitised when its deck was imported.
 func trusted(s string) template.HTML { return template.HTML(s) }
+
+// daysAgo says how long ago a day was, given as days before today (-1 for
+// never).
+func daysAgo(days int) string {
+	switch {
+	case days < 0:
+		return "never"
+	case days == 0:
+		return "today"
+	case days == 1:
+		return "yesterday"
+	}
+	return fmt.Sprintf("%d days ago", days)
+}
