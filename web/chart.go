@@ -23,12 +23,14 @@ type series struct {
 }
 
 // barChart draws stacked bars, one per label, with a y axis scaled to the
-// largest stack.
-func barChart(id, title string, labels []string, layers []series, labelEvery int) template.HTML {
+// largest stack. The drawing has no viewBox: it is as wide as the page
+// allows, bars are placed in percent, and text keeps its pixel size at any
+// width (a phone shows the same 12px labels as a desktop). The y axis is a
+// narrow drawing of its own beside the plot, so its labels never squeeze.
+func barChart(id, title, yTitle, xTitle string, labels []string, layers []series, labelEvery int) template.HTML {
 	const (
-		width, height = 720, 220
-		left, bottom  = 36, 24
-		top           = 8
+		height, bottom, top = 220, 22, 10
+		axisWidth           = 48
 	)
 	n := len(labels)
 	maxv := 0
@@ -43,8 +45,7 @@ func barChart(id, title string, labels []string, layers []series, labelEvery int
 	if maxv > 0 {
 		scale = float64(height-top-bottom) / float64(maxv)
 	}
-	bw := float64(width-left) / float64(max(n, 1))
-	var b strings.Builder
+	bw := 100 / float64(max(n, 1)) // a bar's width, in percent of the plot
 	var desc []string
 	for _, s := range layers {
 		sum := 0
@@ -53,17 +54,28 @@ func barChart(id, title string, labels []string, layers []series, labelEvery int
 		}
 		desc = append(desc, fmt.Sprintf("%s %d", s.Name, sum))
 	}
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`, id, width, height, id, id)
-	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s; highest %d.</desc>`, id, html.EscapeString(title), id, html.EscapeString(strings.Join(desc, ", ")), maxv)
-	// Axis and gridlines at 0, half and the maximum.
-	for _, f := range []float64{0, 0.5, 1} {
+	var b strings.Builder
+	b.WriteString(`<figure class="chart-box"><div class="chart-row">`)
+	// The y axis: its title turned on its side, and the values at 0, half
+	// and the maximum, which the plot's gridlines continue.
+	fmt.Fprintf(&b, `<svg class="chart-y" width="%d" height="%d" aria-hidden="true">`, axisWidth, height)
+	fmt.Fprintf(&b, `<text class="axis-title" transform="translate(12 %d) rotate(-90)" text-anchor="middle">%s</text>`, (height-bottom+top)/2, html.EscapeString(yTitle))
+	grid := []float64{0, 0.5, 1}
+	for _, f := range grid {
 		v := int(float64(maxv)*f + 0.5)
 		y := float64(height-bottom) - float64(v)*scale
-		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/><text class="axis" x="%d" y="%.1f" text-anchor="end">%d</text>`,
-			left, width, y, y, left-4, y+4, v)
+		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%d</text>`, axisWidth-4, y+4, v)
+	}
+	b.WriteString(`</svg>`)
+	fmt.Fprintf(&b, `<svg class="chart" id="%s" height="%d" role="img" aria-labelledby="%s-t %s-d">`, id, height, id, id)
+	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s; highest %d.</desc>`, id, html.EscapeString(title), id, html.EscapeString(strings.Join(desc, ", ")), maxv)
+	for _, f := range grid {
+		v := int(float64(maxv)*f + 0.5)
+		y := float64(height-bottom) - float64(v)*scale
+		fmt.Fprintf(&b, `<line class="grid" x1="0" x2="100%%" y1="%.1f" y2="%.1f"/>`, y, y)
 	}
 	for i, label := range labels {
-		x := float64(left) + float64(i)*bw
+		x := float64(i) * bw
 		y := float64(height - bottom)
 		var parts []string
 		for _, s := range layers {
@@ -73,23 +85,40 @@ func barChart(id, title string, labels []string, layers []series, labelEvery int
 			}
 			h := float64(v) * scale
 			y -= h
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>`, s.Class, x+0.5, y, max(bw-1, 1), h)
+			fmt.Fprintf(&b, `<rect class="%s" x="%.3f%%" y="%.1f" width="%.3f%%" height="%.1f"/>`, s.Class, x+bw*0.05, y, bw*0.9, h)
 			parts = append(parts, fmt.Sprintf("%d %s", v, strings.ToLower(s.Name)))
 		}
 		tip := label + ": " + fmt.Sprint(totals[i])
 		if len(parts) > 1 {
 			tip += " (" + strings.Join(parts, ", ") + ")"
 		}
-		fmt.Fprintf(&b, `<rect class="hit" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, x, top, bw, height-top-bottom, html.EscapeString(tip))
-		if labelEvery > 0 && (i%labelEvery == 0 || i == n-1) {
-			anchor, lx := "middle", x+bw/2
-			if i == n-1 && n > 1 {
-				anchor, lx = "end", x+bw
-			}
-			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="%s">%s</text>`, lx, height-6, anchor, html.EscapeString(label))
+		fmt.Fprintf(&b, `<rect class="hit" x="%.3f%%" y="%d" width="%.3f%%" height="%d"><title>%s</title></rect>`, x, top, bw, height-top-bottom, html.EscapeString(tip))
+	}
+	// The x labels: every labelEvery-th and the last. On a phone every
+	// other one of them is hidden (class alt), counting back from the last,
+	// so the labels keep their size without running into each other.
+	var shown []int
+	for i := 0; labelEvery > 0 && i < n; i++ {
+		if i%labelEvery == 0 || i == n-1 {
+			shown = append(shown, i)
 		}
 	}
-	b.WriteString(`</svg>`)
+	for k, i := range shown {
+		anchor, lx := "middle", (float64(i)+0.5)*bw
+		switch {
+		case i == n-1 && n > 1:
+			anchor, lx = "end", 100
+		case i == 0 && n > 1:
+			anchor, lx = "start", 0
+		}
+		class := "axis"
+		if (len(shown)-1-k)%2 == 1 {
+			class += " alt"
+		}
+		fmt.Fprintf(&b, `<text class="%s" x="%.3f%%" y="%d" text-anchor="%s">%s</text>`, class, lx, height-6, anchor, html.EscapeString(labels[i]))
+	}
+	b.WriteString(`</svg></div>`)
+	fmt.Fprintf(&b, `<figcaption class="axis-title">%s</figcaption></figure>`, html.EscapeString(xTitle))
 	if len(layers) > 1 {
 		b.WriteString(`<p class="legend">`)
 		for _, s := range layers {
@@ -101,8 +130,8 @@ func barChart(id, title string, labels []string, layers []series, labelEvery int
 }
 
 // histogram draws a distribution as bars.
-func histogram(id, title string, h store.Histogram) template.HTML {
-	return barChart(id, title, h.Labels, []series{{Name: "Cards", Class: "bar", Values: h.Counts}}, 1)
+func histogram(id, title, xTitle string, h store.Histogram) template.HTML {
+	return barChart(id, title, "Cards", xTitle, h.Labels, []series{{Name: "Cards", Class: "bar", Values: h.Counts}}, 1)
 }
 
 // heatmap draws the study days as a calendar: a column a week, a row a
@@ -121,7 +150,7 @@ func heatmap(days []store.DayReviews) template.HTML {
 	width := left + weeks*(cell+gap)
 	height := top + 7*(cell+gap)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart heatmap" viewBox="0 0 %d %d" role="img" aria-labelledby="heat-t heat-d">`, width, height)
+	fmt.Fprintf(&b, `<svg class="chart heatmap" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="heat-t heat-d">`, width, height, width, height)
 	fmt.Fprintf(&b, `<title id="heat-t">Reviews per day, last %d days</title><desc id="heat-d">%d reviews in all; the busiest day had %d.</desc>`, len(days), total, maxv)
 	for i, wd := range []string{"Mon", "", "Wed", "", "Fri", "", "Sun"} {
 		if wd != "" {

@@ -64,16 +64,16 @@ func (s *Server) handleStats(c echo.Context) error {
 		labels[i] = d.Day.Format("2 Jan")
 		layers[0].Values[i], layers[1].Values[i], layers[2].Values[i], layers[3].Values[i] = d.New, d.Learning, d.Review, d.Relearning
 	}
-	p.Reviews = barChart("reviews", "Reviews per day, last "+strconv.Itoa(days)+" days", labels, layers, days/6)
+	p.Reviews = barChart("reviews", "Reviews per day, last "+strconv.Itoa(days)+" days", "Reviews", "Day", labels, layers, days/6)
 
 	flabels := make([]string, len(st.Forecast))
 	for i := range st.Forecast {
 		flabels[i] = st.Today.AddDate(0, 0, i).Format("2 Jan")
 	}
-	p.Forecast = barChart("forecast", "Cards due per day, next 30 days", flabels, []series{{Name: "Due", Class: "bar", Values: st.Forecast}}, 5)
-	p.Stability = histogram("stability", "Stability of studied cards", st.Stability)
-	p.Diff = histogram("difficulty", "Difficulty of studied cards (1 easiest to 10 hardest)", st.Difficulty)
-	p.Recall = histogram("recall", "Current predicted recall of studied cards", st.Recall)
+	p.Forecast = barChart("forecast", "Cards due per day, next 30 days", "Cards due", "Day", flabels, []series{{Name: "Due", Class: "bar", Values: st.Forecast}}, 5)
+	p.Stability = histogram("stability", "Stability of studied cards", "Stability (days until recall falls to 90%)", st.Stability)
+	p.Diff = histogram("difficulty", "Difficulty of studied cards (1 easiest to 10 hardest)", "Difficulty (1 easiest, 10 hardest)", st.Difficulty)
+	p.Recall = histogram("recall", "Current predicted recall of studied cards", "Predicted recall now", st.Recall)
 
 	loc := u.Settings().Location
 	exam := s.db.Now().AddDate(0, 0, 30)

@@ -102,3 +102,26 @@
     document.documentElement.classList.remove("flashd-busy");
   });
 })();
+
+// == phone and touch (issue 14, item 2) ==
+(function () {
+  "use strict";
+  var still = window.matchMedia("(prefers-reduced-motion: reduce)");
+  // The study calendar opens on today, its last column.
+  function openOnToday(root) {
+    root.querySelectorAll("[data-opens-end]").forEach(function (el) {
+      el.scrollLeft = el.scrollWidth;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { openOnToday(document); });
+  // After a scenario's pick, its verdict comes into view (the rating
+  // buttons are pinned to the bottom).
+  document.addEventListener("htmx:afterSwap", function () {
+    var verdict = document.querySelector("#review .verdict");
+    if (!verdict) return;
+    var r = verdict.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) {
+      verdict.scrollIntoView({ block: "start", behavior: still.matches ? "auto" : "smooth" });
+    }
+  });
+})();
