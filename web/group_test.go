@@ -262,7 +262,7 @@ func TestGroupUploadAndJoin(t *testing.T) {
 	}
 	// The owner sees the member's reviews in the summary.
 	_, body = w.owner.get(g)
-	if !regexp.MustCompile(`<td>member </td>\s*<td class="num">1</td>`).MatchString(body) {
+	if !regexp.MustCompile(`<td>member </td>\s*<td class="num" data-label="Reviews, 7 days">1</td>`).MatchString(body) {
 		t.Errorf("owner does not see the member's review:\n%s", body)
 	}
 }
