@@ -157,6 +157,43 @@ var a11yPages = []a11yPage{
 	{name: "not-found-visitor", path: "/no-such-page", visitor: true},
 }
 
+// teamDeck is the one-card deck the browser tests upload to a group.
+const teamDeck = "---\nid: team\ntitle: Team deck\n---\n## Traps\n### Which role pulls images?\nThe task execution role.\n"
+
+// screenSession starts a server and a browser of their own for one
+// screen, emulating it (a new server each time: the first account is the
+// admin, and sign-up is closed after it). It returns the server's address.
+func screenSession(t *testing.T, sc screen) (string, context.Context) {
+	t.Helper()
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, emulate(sc)); err != nil {
+		t.Fatalf("emulate %s: %v", sc.name, err)
+	}
+	return srv.URL, ctx
+}
+
+// newGroup creates a group and opens its deck upload form.
+func newGroup(base, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/groups"),
+		chromedp.SendKeys(css(`input[name="name"]`), name),
+		chromedp.Submit(css(`input[name="name"]`)),
+		chromedp.WaitVisible(css(`.invite-link`)),
+		chromedp.Click(css(`details.upload summary`)))
+}
+
+// uploadDeck uploads markdown in the open upload form and waits for the
+// import of deck team.
+func uploadDeck(markdown string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SetValue(css(`textarea[name="markdown"]`), markdown),
+		chromedp.Submit(css(`textarea[name="markdown"]`)),
+		waitText("main", "Imported: deck team"))
+}
+
 // a11yDeck is the built-in deck the accessibility test studies: it has
 // takeaways and scenarios.
 const a11yDeck = "aws-dva-c02-containers"
@@ -182,23 +219,16 @@ func pickOption() chromedp.Action[chromedp.Void] {
 // violation axe-core finds, and on any page or part of one wider than the
 // screen.
 func TestBrowserAccessibility(t *testing.T) {
-	teamDeck := "---\nid: team\ntitle: Team deck\n---\n## Traps\n### Which role pulls images?\nThe task execution role.\n"
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
-			// A server and a browser of their own per screen: the first
-			// account is the admin, and sign-up is closed after it.
-			s, _ := newTestServer(t)
-			srv := httptest.NewServer(s)
-			defer srv.Close()
-			ctx := browser(t)
+			base, ctx := screenSession(t, sc)
 			vars := map[string]string{"{deck}": a11yDeck, "{groupdeck}": "team"}
 			var invite string
 			err := chromedp.Do(ctx,
-				emulate(sc),
 				step("sign up",
-					signUpAs(srv.URL, strings.ReplaceAll(sc.name, "-", ""))),
+					signUpAs(base, strings.ReplaceAll(sc.name, "-", ""))),
 				step("rate one card, for a card with a history",
-					chromedp.Navigate(srv.URL+"/review?deck="+a11yDeck+"&kind=takeaway"),
+					chromedp.Navigate(base+"/review?deck="+a11yDeck+"&kind=takeaway"),
 					chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 					chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 						id, err := chromedp.Evaluate[string](`document.querySelector("#review article").dataset.card`)(ctx, tg)
@@ -209,10 +239,7 @@ func TestBrowserAccessibility(t *testing.T) {
 					chromedp.Click(css(`#review button.r3`)),
 					waitText("#review .counts", "1 learning")),
 				step("create a group with a deck",
-					chromedp.Navigate(srv.URL+"/groups"),
-					chromedp.SendKeys(css(`input[name="name"]`), "Exam crew"),
-					chromedp.Submit(css(`input[name="name"]`)),
-					chromedp.WaitVisible(css(`.invite-link`)),
+					newGroup(base, "Exam crew"),
 					chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 						loc, err := chromedp.Location()(ctx, tg)
 						vars["{group}"] = loc[strings.LastIndex(loc, "/")+1:]
@@ -223,10 +250,7 @@ func TestBrowserAccessibility(t *testing.T) {
 						}
 						return err
 					}),
-					chromedp.Click(css(`details.upload summary`)),
-					chromedp.SetValue(css(`textarea[name="markdown"]`), teamDeck),
-					chromedp.Submit(css(`textarea[name="markdown"]`)),
-					waitText("main", "Imported: deck team")),
+					uploadDeck(teamDeck)),
 			)
 			if err != nil {
 				t.Fatalf("set up: %v", err)
@@ -237,7 +261,7 @@ func TestBrowserAccessibility(t *testing.T) {
 					path = strings.ReplaceAll(path, k, v)
 				}
 				steps := []chromedp.Action[chromedp.Void]{
-					chromedp.Navigate(srv.URL + path),
+					chromedp.Navigate(base + path),
 					chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 				}
 				if p.then != nil {
@@ -254,7 +278,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				}
 			}
 			if err := chromedp.Do(ctx,
-				chromedp.Navigate(srv.URL+"/"),
+				chromedp.Navigate(base+"/"),
 				chromedp.Click(css(`form[action="/logout"] button`)),
 				chromedp.WaitVisible(css(`input[name="password"]`))); err != nil {
 				t.Fatalf("log out: %v", err)

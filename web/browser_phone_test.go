@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -50,13 +48,9 @@ func inView(sel string) string {
 // buttons come into view without scrolling; the charts' text keeps its
 // pixel size at phone width; and the study calendar opens on today.
 func TestBrowserPhoneReviewer(t *testing.T) {
-	teamDeck := "---\nid: team\ntitle: Team deck\n---\n## Traps\n### Which role pulls images?\nThe task execution role.\n"
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
-			s, _ := newTestServer(t)
-			srv := httptest.NewServer(s)
-			defer srv.Close()
-			ctx := browser(t)
+			base, ctx := screenSession(t, sc)
 			var show, good box
 			hints := "document.querySelectorAll('kbd').length > 0 && [...document.querySelectorAll('kbd')].every(k => k.getClientRects().length == 0)"
 			if !sc.phone {
@@ -69,10 +63,9 @@ func TestBrowserPhoneReviewer(t *testing.T) {
 				return screenshot(sc.name + "-" + name)
 			}
 			err := chromedp.Do(ctx,
-				emulate(sc),
-				step("sign up", signUpAs(srv.URL, "thumbs")),
+				step("sign up", signUpAs(base, "thumbs")),
 				step("a takeaway's front: one-line menu, Show answer at the bottom",
-					chromedp.Navigate(srv.URL+"/review?deck="+a11yDeck+"&kind=takeaway"),
+					chromedp.Navigate(base+"/review?deck="+a11yDeck+"&kind=takeaway"),
 					chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 					holds("the site menu is one line", `(() => { const tops = [...document.querySelectorAll(".top .brand, .top nav > a, .top nav button")]
 						.map(el => Math.round(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2));
@@ -91,7 +84,7 @@ func TestBrowserPhoneReviewer(t *testing.T) {
 					chromedp.Click(css(`#review button.r3`)),
 					waitText("#review .counts", "1 learning")),
 				step("a scenario's verdict and rating buttons come into view",
-					chromedp.Navigate(srv.URL+"/review?deck="+a11yDeck+"&kind=scenario"),
+					chromedp.Navigate(base+"/review?deck="+a11yDeck+"&kind=scenario"),
 					chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 					chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight)`),
 					chromedp.Click(css(`#review .options li:last-child a.option`)),
@@ -102,7 +95,7 @@ func TestBrowserPhoneReviewer(t *testing.T) {
 					holds("the rating buttons are on the screen", inView(`#review form.rate button`)),
 					shot("review-verdict")),
 				step("chart text keeps its size; the calendar opens on today",
-					chromedp.Navigate(srv.URL+"/stats"),
+					chromedp.Navigate(base+"/stats"),
 					chromedp.WaitReady(css(`html[data-htmx-ready]`)),
 					holds("axis labels are drawn 12px tall or more", `[...document.querySelectorAll("svg.chart text.axis")]
 						.filter(el => el.getClientRects().length > 0).every(el => el.getBoundingClientRect().height >= 12)`),
@@ -112,15 +105,9 @@ func TestBrowserPhoneReviewer(t *testing.T) {
 						return today.left >= r.left && today.right <= r.right; })()`),
 					shot("stats")),
 				step("the group page and its upload form fit",
-					chromedp.Navigate(srv.URL+"/groups"),
-					chromedp.SendKeys(css(`input[name="name"]`), "Thumbs"),
-					chromedp.Submit(css(`input[name="name"]`)),
-					chromedp.WaitVisible(css(`.invite-link`)),
-					chromedp.Click(css(`details.upload summary`)),
-					chromedp.SetValue(css(`textarea[name="markdown"]`), teamDeck),
+					newGroup(base, "Thumbs"),
 					checkFits(),
-					chromedp.Submit(css(`textarea[name="markdown"]`)),
-					waitText("main", "Imported: deck team"),
+					uploadDeck(teamDeck),
 					checkFits(),
 					shot("group")),
 			)
@@ -134,7 +121,7 @@ func TestBrowserPhoneReviewer(t *testing.T) {
 			if sc.phone && good.Width < float64(sc.width)/2 {
 				t.Errorf("on a phone Good is the wide button of the bar, got %+v in %dpx", good, sc.width)
 			}
-			if !strings.HasPrefix(sc.name, "phone") && good.Top < float64(sc.height)-120 {
+			if !sc.phone && good.Top < float64(sc.height)-120 {
 				t.Errorf("the answer bar is pinned to the bottom: Good at %+v", good)
 			}
 		})

@@ -60,19 +60,23 @@ func barChart(id, title, yTitle, xTitle string, labels []string, layers []series
 	// and the maximum, which the plot's gridlines continue.
 	fmt.Fprintf(&b, `<svg class="chart-y" width="%d" height="%d" aria-hidden="true">`, axisWidth, height)
 	fmt.Fprintf(&b, `<text class="axis-title" transform="translate(12 %d) rotate(-90)" text-anchor="middle">%s</text>`, (height-bottom+top)/2, html.EscapeString(yTitle))
-	grid := []float64{0, 0.5, 1}
-	for _, f := range grid {
+	type tick struct {
+		value int
+		y     float64
+	}
+	var ticks []tick
+	for _, f := range []float64{0, 0.5, 1} {
 		v := int(float64(maxv)*f + 0.5)
-		y := float64(height-bottom) - float64(v)*scale
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%d</text>`, axisWidth-4, y+4, v)
+		ticks = append(ticks, tick{v, float64(height-bottom) - float64(v)*scale})
+	}
+	for _, tk := range ticks {
+		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%d</text>`, axisWidth-4, tk.y+4, tk.value)
 	}
 	b.WriteString(`</svg>`)
 	fmt.Fprintf(&b, `<svg class="chart" id="%s" height="%d" role="img" aria-labelledby="%s-t %s-d">`, id, height, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s; highest %d.</desc>`, id, html.EscapeString(title), id, html.EscapeString(strings.Join(desc, ", ")), maxv)
-	for _, f := range grid {
-		v := int(float64(maxv)*f + 0.5)
-		y := float64(height-bottom) - float64(v)*scale
-		fmt.Fprintf(&b, `<line class="grid" x1="0" x2="100%%" y1="%.1f" y2="%.1f"/>`, y, y)
+	for _, tk := range ticks {
+		fmt.Fprintf(&b, `<line class="grid" x1="0" x2="100%%" y1="%.1f" y2="%.1f"/>`, tk.y, tk.y)
 	}
 	for i, label := range labels {
 		x := float64(i) * bw

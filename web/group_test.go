@@ -265,6 +265,9 @@ func TestGroupUploadAndJoin(t *testing.T) {
 	if !regexp.MustCompile(`<td>member </td>\s*<td class="num" data-label="Reviews, 7 days">1</td>`).MatchString(body) {
 		t.Errorf("owner does not see the member's review:\n%s", body)
 	}
+	if !strings.Contains(body, `<td data-label="Last studied">today</td>`) || !strings.Contains(body, `<td data-label="Last studied">never</td>`) {
+		t.Errorf("the group page should say the member studied today and the newbie never:\n%s", body)
+	}
 }
 
 // TestUploadLimits: the decks that used to stall the server are refused

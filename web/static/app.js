@@ -108,12 +108,11 @@
   "use strict";
   var still = window.matchMedia("(prefers-reduced-motion: reduce)");
   // The study calendar opens on today, its last column.
-  function openOnToday(root) {
-    root.querySelectorAll("[data-opens-end]").forEach(function (el) {
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-opens-end]").forEach(function (el) {
       el.scrollLeft = el.scrollWidth;
     });
-  }
-  document.addEventListener("DOMContentLoaded", function () { openOnToday(document); });
+  });
   // After a scenario's pick, its verdict comes into view (the rating
   // buttons are pinned to the bottom).
   document.addEventListener("htmx:afterSwap", function () {
