@@ -98,7 +98,7 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 	} else if st.Phase == 2 {
 		wasReview = 1
 	}
-	if _, err := tx.Stmt(b.write[3]).ExecContext(ctx, userID, day, wasNew, wasReview); err != nil {
+	if _, err := tx.Stmt(b.write[3]).ExecContext(ctx, userID, day, wasNew, wasReview, wasReview, 4000, 1); err != nil {
 		return fmt.Errorf("count day: %w", err)
 	}
 	if st.Phase == 0 {
@@ -115,8 +115,10 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 		return err
 	}
 	defer rtx.Rollback()
-	var newDone, reviewsDone, ratings, undo int64
-	if err := rtx.Stmt(b.read[0]).QueryRowContext(ctx, dayAndUndo(userID, day).args...).Scan(&newDone, &reviewsDone, &ratings, &undo); err != nil {
+	var newDone, reviewsDone, ratings, extraNew, undo, rating, action, afterReview, answerMS, timed int64
+	var actionName string
+	if err := rtx.Stmt(b.read[0]).QueryRowContext(ctx, dayAndUndo(userID, day).args...).Scan(&newDone, &reviewsDone, &ratings, &extraNew,
+		&undo, &rating, &action, &actionName, &afterReview, &answerMS, &timed); err != nil {
 		return fmt.Errorf("day: %w", err)
 	}
 	if err := drain(rtx.Stmt(b.read[1]).QueryContext(ctx, studyDecks(userID, nowMS).args...)); err != nil {

@@ -117,7 +117,7 @@ func (db *DB) Dashboard(ctx context.Context, u *User) (*Dashboard, error) {
 // the user's study days, newest first, and stops at the first gap.
 func (db *DB) streak(ctx context.Context, q sqlx.QueryerContext, u *User) (int, error) {
 	today := u.Settings().DayNumber(db.Now())
-	rows, err := q.QueryContext(ctx, `SELECT day FROM study_days WHERE user_id = ? AND day <= ? ORDER BY day DESC`, u.ID, today)
+	rows, err := q.QueryContext(ctx, `SELECT day FROM study_days WHERE user_id = ? AND day <= ? AND ratings > 0 ORDER BY day DESC`, u.ID, today)
 	if err != nil {
 		return 0, fmt.Errorf("streak: %w", err)
 	}

@@ -21,12 +21,21 @@ import (
 // by what is due or by the daily limits, never by the learner's progress,
 // the length of the review log or the number of users.
 
-// dayAndUndo reads the day's counts and the latest undoable rating.
+// dayAndUndo reads the day's counts, the top of the undo stack (the
+// latest rating and the latest card action, each an index probe) and the
+// week's answer times (at most seven rows).
 func dayAndUndo(userID, day int64) sqlPart {
 	today := sqlPart{`study_days sd ON sd.user_id = ? AND sd.day = ?`, []any{userID, day}}
-	undo := sqlPart{`(SELECT id FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1)`, []any{userID}}
-	return sqlPart{`SELECT COALESCE(sd.new_done, 0), COALESCE(sd.reviews_done, 0), COALESCE(sd.ratings, 0), COALESCE(` + undo.sql + `, 0)
-		FROM (SELECT 1 AS one) o LEFT JOIN ` + today.sql, args(undo.args, today.args)}
+	rating := sqlPart{`(SELECT id, rating FROM reviews WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1)`, []any{userID}}
+	action := sqlPart{`(SELECT id, action, after_review FROM card_actions WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1)`, []any{userID}}
+	week := sqlPart{`(SELECT SUM(answer_ms) AS answer_ms, SUM(timed) AS timed FROM study_days
+		WHERE user_id = ? AND day > ? AND day <= ?)`, []any{userID, day - 7, day}}
+	return sqlPart{`SELECT COALESCE(sd.new_done, 0), COALESCE(sd.reviews_done, 0), COALESCE(sd.ratings, 0), COALESCE(sd.extra_new, 0),
+		COALESCE(lr.id, 0), COALESCE(lr.rating, 0), COALESCE(la.id, 0), COALESCE(la.action, ''), COALESCE(la.after_review, 0),
+		COALESCE(w.answer_ms, 0), COALESCE(w.timed, 0)
+		FROM (SELECT 1 AS one) o LEFT JOIN ` + today.sql + ` LEFT JOIN ` + rating.sql + ` lr ON 1 = 1
+		LEFT JOIN ` + action.sql + ` la ON 1 = 1 LEFT JOIN ` + week.sql + ` w ON 1 = 1`,
+		args(today.args, rating.args, action.args, week.args)}
 }
 
 // studyDecks lists the decks a learner may see, by kind, in the
@@ -172,9 +181,15 @@ type queueRead struct {
 	// decks the step studies, in deck order, and by (deck, kind)
 	decks   []studyDeck
 	inQueue map[deckKind]bool
-	undoID  int64
+	// undoID is the latest rating not undone, undo the top of the undo
+	// stack
+	undoID int64
+	undo   Undoable
 	// ratingsToday counts the ratings of the study day
 	ratingsToday int
+	// answerTime is the mean answer time of the week's timed ratings, 0
+	// when there is none
+	answerTime time.Duration
 	// newToday counts the cards introduced today per deck, read only
 	// when a deck of the step has a daily limit of its own (see
 	// readNewToday).
@@ -255,7 +270,7 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 	}
 	in := srs.QueueInput{Now: r.now, Settings: r.set, Done: done}
 	ahead := r.now.Add(srs.LearnAhead).UnixMilli()
-	dayEnd := r.set.NextDayStart(r.now).UnixMilli()
+	dayEnd := r.set.NextDayStart(r.now).AddDate(0, 0, f.AheadDays).UnixMilli()
 	if in.LearningDue, in.LearningHead, err = r.scheduled(learningSQL, ahead, nil); err != nil {
 		return nil, fmt.Errorf("learning cards: %w", err)
 	}
@@ -266,7 +281,7 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 
 	for {
 		st := srs.Plan(in)
-		q := &Queue{Counts: Counts(st.Counts), UndoID: r.undoID}
+		q := &Queue{Counts: Counts(st.Counts), UndoID: r.undoID, Undo: r.undo, DoneToday: r.ratingsToday, AnswerTime: r.answerTime}
 		var cardID int64
 		switch st.Group {
 		case srs.GroupNone:
@@ -308,14 +323,25 @@ func (r *queueRead) step(f Filter) (*Queue, error) {
 	}
 }
 
-// readDay reads the day's counts and the latest undoable rating.
+// readDay reads the day's counts, the top of the undo stack and the
+// week's answer times. The extra new cards the learner asked for today
+// raise the day's new-card limit.
 func (r *queueRead) readDay() (srs.DayCounts, error) {
 	var d srs.DayCounts
+	var extraNew, answerMS, timed int64
+	var rating srs.Rating
+	var a lastAction
 	q := dayAndUndo(r.u.ID, r.set.DayNumber(r.now))
-	err := r.q.QueryRowxContext(r.ctx, q.sql, q.args...).Scan(&d.NewDone, &d.ReviewsDone, &r.ratingsToday, &r.undoID)
+	err := r.q.QueryRowxContext(r.ctx, q.sql, q.args...).Scan(&d.NewDone, &d.ReviewsDone, &r.ratingsToday, &extraNew,
+		&r.undoID, &rating, &a.ID, &a.Action, &a.AfterReview, &answerMS, &timed)
 	if err != nil {
 		return d, fmt.Errorf("today's counts: %w", err)
 	}
+	r.undo = topOfStack(r.undoID, rating, &a)
+	if timed > 0 {
+		r.answerTime = time.Duration(answerMS/timed) * time.Millisecond
+	}
+	r.set.NewPerDay += int(extraNew)
 	return d, nil
 }
 

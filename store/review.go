@@ -79,6 +79,9 @@ type Filter struct {
 	Deck  string     // deck id (slug); "" for every deck
 	Kind  decks.Kind // "" for every kind
 	Group int64      // a group's decks only; 0 for every deck
+	// AheadDays brings the reviews due in the next days forward
+	// ("review ahead"); 0 studies what is due today.
+	AheadDays int
 }
 
 // Counts is what is left to study today (srs.Plan decides it).
@@ -91,8 +94,15 @@ type Queue struct {
 	// NextDue is when the next card comes due, when nothing is due now
 	// (zero if there is no card at all).
 	NextDue time.Time
-	// UndoID is the latest rating an undo would take back, 0 for none.
+	// UndoID is the latest rating not undone, 0 for none; Undo is the top
+	// of the undo stack (a rating or a card action), what UndoLast takes
+	// back (its ID is 0 when the stack is empty).
 	UndoID int64
+	Undo   Undoable
+	// DoneToday counts the ratings given today; AnswerTime is the
+	// learner's mean answer time over the last week, 0 when unknown.
+	DoneToday  int
+	AnswerTime time.Duration
 }
 
 // args concatenates query arguments.
@@ -190,9 +200,12 @@ const (
 		phase, due, stability, difficulty, interval_ms, before_state, retention, max_interval, time_zone, params, answer_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	// countDaySQL adds a rating to the day's counts.
-	countDaySQL = `INSERT INTO study_days (user_id, day, ratings, new_done, reviews_done) VALUES (?, ?, 1, ?, ?)
+	countDaySQL = `INSERT INTO study_days (user_id, day, ratings, new_done, reviews_done, reviews_passed, answer_ms, timed)
+		VALUES (?, ?, 1, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, day) DO UPDATE SET ratings = study_days.ratings + 1,
-		new_done = study_days.new_done + excluded.new_done, reviews_done = study_days.reviews_done + excluded.reviews_done`
+		new_done = study_days.new_done + excluded.new_done, reviews_done = study_days.reviews_done + excluded.reviews_done,
+		reviews_passed = study_days.reviews_passed + excluded.reviews_passed,
+		answer_ms = study_days.answer_ms + excluded.answer_ms, timed = study_days.timed + excluded.timed`
 	// studiedSQL counts a card the user studied for the first time and
 	// moves the user's cursor in the deck to the first card of that kind,
 	// from the old cursor on, that the user has not studied (past the
@@ -220,7 +233,7 @@ func rateLoad(userID, cardID int64) sqlPart {
 
 // writeStatements are prepared on the writer connection at Open.
 var writeStatements = []string{loadStateSQL, rateLoad(0, 0).sql, saveStateSQL, insertReviewSQL,
-	countDaySQL, studiedSQL, lastRatingSQL, savepointSQL, rollbackToSQL, releaseSQL}
+	countDaySQL, studiedSQL, lastRatingSQL, logActionSQL, lastActionSQL, savepointSQL, rollbackToSQL, releaseSQL}
 
 // loadState returns a user's state of a card, the zero state if none.
 func loadState(ctx context.Context, q sqlx.QueryerContext, userID, cardID int64) (CardState, error) {
@@ -392,7 +405,8 @@ func logRating(ctx context.Context, q rowQueryer, u *User, set srs.Settings, car
 		return 0, err
 	}
 	wasNew, wasReview := dayCounts(before.Phase)
-	if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview); err != nil {
+	passed, timed := dayTally(before.Phase, r, answer.Milliseconds())
+	if _, err := q.ExecContext(ctx, countDaySQL, u.ID, set.DayNumber(now), wasNew, wasReview, passed, answer.Milliseconds(), timed); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -411,86 +425,36 @@ func dayCounts(phase srs.Phase) (newDone, reviewDone int) {
 	return 0, 0
 }
 
+// dayTally says what else a rating counts for in its day: a review
+// passed (rated in review, not Again), and a timed rating (one with an
+// answer time).
+func dayTally(phase srs.Phase, r srs.Rating, answerMS int64) (passed, timed int) {
+	if phase == srs.Review && r != srs.Again {
+		passed = 1
+	}
+	if answerMS > 0 {
+		timed = 1
+	}
+	return passed, timed
+}
+
 // lastRatingSQL reads a user's latest rating that is not undone: a probe
 // of the (user_id, id) index that steps back over undone ratings only.
-const lastRatingSQL = `SELECT id, card_id, before_state, reviewed_at, prev_phase FROM reviews
+const lastRatingSQL = `SELECT id, card_id, before_state, reviewed_at, prev_phase, rating, answer_ms FROM reviews
 	WHERE user_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1`
 
 // Undo takes back the user's latest rating, which must be reviewID (the
 // one the page offered to undo, so a repeated undo does nothing): the
 // review row is marked undone, the card gets back the state it had
 // before, and the counters the rating moved move back. It returns the
-// card's id.
+// card's id. Card actions given since stay; UndoLast takes back whatever
+// is on top of the undo stack, rating or card action.
 func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) {
 	var cardID int64
-	set := u.Settings()
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
-		ctx := stmtContext(ctx)
-		q := db.tq(tx)
-		var last struct {
-			ID         int64     `db:"id"`
-			CardID     int64     `db:"card_id"`
-			Before     string    `db:"before_state"`
-			ReviewedAt int64     `db:"reviewed_at"`
-			PrevPhase  srs.Phase `db:"prev_phase"`
-		}
-		err := sqlx.GetContext(ctx, q, &last, lastRatingSQL, u.ID)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && last.ID != reviewID) {
-			return Errorf(EConflict, "Nothing to undo: that rating was already undone.")
-		}
-		if err != nil {
-			return err
-		}
-		var before CardState
-		if err := json.Unmarshal([]byte(last.Before), &before); err != nil {
-			return fmt.Errorf("decode review %d: %w", last.ID, err)
-		}
-		current, err := loadState(ctx, q, u.ID, last.CardID)
-		if err != nil {
-			return err
-		}
-		// The flags the user set since stay; only the schedule goes back.
-		// If the undone rating made the card a leech, the flag goes back to
-		// what it was before it (a flag the learner had set stays; the
-		// review row keeps it, from this version on).
-		madeLeech := !before.Leech() && current.Leech()
-		flaggedBefore := before.Flagged
-		before.Suspended, before.BuriedUntil, before.Version = current.Suspended, current.BuriedUntil, current.Version
-		before.Flagged = current.Flagged
-		if madeLeech {
-			before.Flagged = flaggedBefore
-		}
-		now := db.now()
-		if err := saveState(ctx, q, u.ID, last.CardID, before, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reviews SET undone_at = ? WHERE id = ?`, now, last.ID); err != nil {
-			return err
-		}
-		// The day's counts lose the rating; a day left without one is no
-		// longer a study day.
-		day := set.DayNumber(timeMS(last.ReviewedAt))
-		wasNew, wasReview := dayCounts(last.PrevPhase)
-		if _, err := tx.ExecContext(ctx, `UPDATE study_days SET ratings = ratings - 1, new_done = new_done - ?,
-			reviews_done = reviews_done - ? WHERE user_id = ? AND day = ?`, wasNew, wasReview, u.ID, day); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM study_days WHERE user_id = ? AND day = ? AND ratings <= 0`, u.ID, day); err != nil {
-			return err
-		}
-		if before.Phase == srs.New && current.Phase != srs.New {
-			// The card is new again: the deck has one more card to learn,
-			// and the cursor must not be past it. (A retired card is in
-			// no count.)
-			if _, err := tx.ExecContext(ctx, `UPDATE learner_decks SET studied = studied - 1,
-				next_position = CASE WHEN learner_decks.next_position < c.position THEN learner_decks.next_position ELSE c.position END
-				FROM cards c WHERE c.id = ? AND c.retired_at IS NULL AND learner_decks.user_id = ? AND learner_decks.deck_id = c.deck_id AND learner_decks.kind = c.kind`,
-				last.CardID, u.ID); err != nil {
-				return err
-			}
-		}
-		cardID = last.CardID
-		return nil
+		var err error
+		cardID, err = db.undoRating(ctx, tx, u, reviewID)
+		return err
 	})
 	if err != nil {
 		if ErrorCode(err) != EInternal {
@@ -499,6 +463,80 @@ func (db *DB) Undo(ctx context.Context, u *User, reviewID int64) (int64, error) 
 		return 0, fmt.Errorf("undo: %w", err)
 	}
 	return cardID, nil
+}
+
+// undoRating is Undo's transaction body; it returns the card's id.
+func (db *DB) undoRating(ctx context.Context, tx *sqlx.Tx, u *User, reviewID int64) (int64, error) {
+	set := u.Settings()
+	ctx = stmtContext(ctx)
+	q := db.tq(tx)
+	var last struct {
+		ID         int64      `db:"id"`
+		CardID     int64      `db:"card_id"`
+		Before     string     `db:"before_state"`
+		ReviewedAt int64      `db:"reviewed_at"`
+		PrevPhase  srs.Phase  `db:"prev_phase"`
+		Rating     srs.Rating `db:"rating"`
+		AnswerMS   int64      `db:"answer_ms"`
+	}
+	err := sqlx.GetContext(ctx, q, &last, lastRatingSQL, u.ID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && last.ID != reviewID) {
+		return 0, Errorf(EConflict, "Nothing to undo: that rating was already undone.")
+	}
+	if err != nil {
+		return 0, err
+	}
+	var before CardState
+	if err := json.Unmarshal([]byte(last.Before), &before); err != nil {
+		return 0, fmt.Errorf("decode review %d: %w", last.ID, err)
+	}
+	current, err := loadState(ctx, q, u.ID, last.CardID)
+	if err != nil {
+		return 0, err
+	}
+	// The flags the user set since stay; only the schedule goes back.
+	// If the undone rating made the card a leech, the flag goes back to
+	// what it was before it (a flag the learner had set stays; the
+	// review row keeps it, from this version on).
+	madeLeech := !before.Leech() && current.Leech()
+	flaggedBefore := before.Flagged
+	before.Suspended, before.BuriedUntil, before.Version = current.Suspended, current.BuriedUntil, current.Version
+	before.Flagged = current.Flagged
+	if madeLeech {
+		before.Flagged = flaggedBefore
+	}
+	now := db.now()
+	if err := saveState(ctx, q, u.ID, last.CardID, before, now); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reviews SET undone_at = ? WHERE id = ?`, now, last.ID); err != nil {
+		return 0, err
+	}
+	// The day's counts lose the rating; a day left without one is no
+	// longer a study day.
+	day := set.DayNumber(timeMS(last.ReviewedAt))
+	wasNew, wasReview := dayCounts(last.PrevPhase)
+	passed, timed := dayTally(last.PrevPhase, last.Rating, last.AnswerMS)
+	if _, err := tx.ExecContext(ctx, `UPDATE study_days SET ratings = ratings - 1, new_done = new_done - ?,
+		reviews_done = reviews_done - ?, reviews_passed = reviews_passed - ?, answer_ms = answer_ms - ?, timed = timed - ?
+		WHERE user_id = ? AND day = ?`, wasNew, wasReview, passed, last.AnswerMS, timed, u.ID, day); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM study_days WHERE user_id = ? AND day = ? AND ratings <= 0 AND extra_new = 0`, u.ID, day); err != nil {
+		return 0, err
+	}
+	if before.Phase == srs.New && current.Phase != srs.New {
+		// The card is new again: the deck has one more card to learn,
+		// and the cursor must not be past it. (A retired card is in
+		// no count.)
+		if _, err := tx.ExecContext(ctx, `UPDATE learner_decks SET studied = studied - 1,
+			next_position = CASE WHEN learner_decks.next_position < c.position THEN learner_decks.next_position ELSE c.position END
+			FROM cards c WHERE c.id = ? AND c.retired_at IS NULL AND learner_decks.user_id = ? AND learner_decks.deck_id = c.deck_id AND learner_decks.kind = c.kind`,
+			last.CardID, u.ID); err != nil {
+			return 0, err
+		}
+	}
+	return last.CardID, nil
 }
 
 // CardAction is something a user does to a card besides rating it.
@@ -513,7 +551,9 @@ const (
 	ActionUnflag    CardAction = "unflag"    // remove the mark
 )
 
-// Act applies a card action for a user.
+// Act applies a card action for a user, and puts it on the user's undo
+// stack (see UndoLast). An action that changes nothing (flagging a
+// flagged card) is not logged.
 func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) error {
 	set := u.Settings()
 	return db.write(ctx, func(tx *sqlx.Tx) error {
@@ -538,7 +578,16 @@ func (db *DB) Act(ctx context.Context, u *User, cardID int64, a CardAction) erro
 		default:
 			return Errorf(EInvalid, "Unknown card action %q.", a)
 		}
-		return saveState(ctx, q, u.ID, cardID, st, db.now())
+		if st == t.state {
+			return nil
+		}
+		now := db.now()
+		if err := saveState(ctx, q, u.ID, cardID, st, now); err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, logActionSQL, u.ID, cardID, string(a), u.ID,
+			t.state.Suspended, t.state.BuriedUntil, t.state.Flagged, now)
+		return err
 	})
 }
 

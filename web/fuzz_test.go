@@ -94,7 +94,7 @@ func TestSQLLookingInput(t *testing.T) {
 		{w.member, "GET", "/review?deck=" + url.QueryEscape(sqlLike) + "&kind=" + url.QueryEscape(sqlText), nil},
 		{w.member, "GET", "/review?card=" + url.QueryEscape(sqlLike), nil},
 		{w.member, "POST", "/review/" + w.cardID + "/action", url.Values{"action": {sqlText}}},
-		{w.member, "POST", "/review/undo", url.Values{"review": {sqlLike}}},
+		{w.member, "POST", "/review/undo", url.Values{"undo": {sqlLike}}},
 		{w.member, "GET", "/stats?deck=" + url.QueryEscape(sqlLike) + "&exam=" + url.QueryEscape(sqlText), nil},
 		{w.member, "GET", "/cards/" + url.PathEscape(sqlLike), nil},
 		{w.member, "POST", "/settings", url.Values{"retention": {sqlLike}, "time_zone": {sqlText}, "new_per_day": {"1"}, "reviews_per_day": {"1"}, "max_interval": {"1"}}},

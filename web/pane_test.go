@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flashd/flashd/decks"
+	"github.com/flashd/flashd/srs"
 	"github.com/flashd/flashd/store"
 )
 
@@ -36,8 +37,9 @@ func BenchmarkPaneTemplate(b *testing.B) {
 		Shown:   1764672000000,
 		Buttons: [4]ratingButton{{1, "Again", "1", "1m", false}, {2, "Hard", "2", "6m", false}, {3, "Good", "3", "10m", true}, {4, "Easy", "4", "4d", false}},
 		Counts:  store.Counts{New: 12, Learning: 3, Review: 40},
-		UndoID:  99,
-		Picked:  -1,
+		Undo:    store.Undoable{ID: 99, Rating: srs.Good},
+		Done:    7, Total: 62, TimeLeft: "about 6 min left",
+		Picked: -1,
 	}
 	t := ps.byName["review"]
 	var buf bytes.Buffer

@@ -34,6 +34,7 @@ func parsePages(as *assets) (*pages, error) {
 		"leechLapses": func() int { return srs.LeechLapses },
 		"percent":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 		"daysAgo":     daysAgo,
+		"spent":       formatSpent,
 		"ranges":      func() []int { return []int{30, 90, 365} },
 		"interval":    formatInterval,
 		"phaseName":   func(p srs.Phase) string { return strings.ToLower(p.String()) },

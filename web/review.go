@@ -28,15 +28,25 @@ type reviewPane struct {
 	Token string
 	// Shown is when the card was first shown in this showing (Unix ms):
 	// the rate form sends it back, for the answer time the rating records.
-	Shown    int64
-	Flagged  bool
-	Leech    bool
-	Buttons  [4]ratingButton
-	Counts   store.Counts
-	NextDue  string // when nothing is due: when the next card is
-	UndoID   int64  // the rating the undo button takes back, 0 for none
-	Notice   string // a short message, such as "already rated"
-	Revealed bool   // the answer is shown (a scenario card after a pick)
+	Shown   int64
+	Flagged bool
+	Leech   bool
+	Buttons [4]ratingButton
+	Counts  store.Counts
+	NextDue string         // when nothing is due: when the next card is
+	Undo    store.Undoable // what the undo button takes back (ID 0: none)
+	Notice  string         // a short message, such as "already rated"
+	// The session's progress: cards rated today of all of today's
+	// (rated and left), and the time left at the learner's own pace.
+	Done, Total int
+	TimeLeft    string
+	// FirstReview explains the rating buttons: the learner has no rating
+	// yet.
+	FirstReview bool
+	// When nothing is left: the day so far, and what else to study.
+	Summary  *store.DaySummary
+	Decks    []store.Deck // the learner's decks, to cram one
+	Revealed bool         // the answer is shown (a scenario card after a pick)
 
 	// Scenario cards, after a pick.
 	Picked  int  // index of the picked option, -1 before a pick
@@ -151,6 +161,9 @@ func formFields(csrf string, f store.Filter) template.HTML {
 	if f.Group != 0 {
 		w.hidden("group", strconv.FormatInt(f.Group, 10))
 	}
+	if f.AheadDays != 0 {
+		w.hidden("ahead", strconv.Itoa(f.AheadDays))
+	}
 	return template.HTML(w.String())
 }
 
@@ -181,6 +194,13 @@ func parseFilter(c echo.Context) (store.Filter, error) {
 		}
 		f.Group = id
 	}
+	if a := c.FormValue("ahead"); a != "" {
+		days, err := strconv.Atoi(a)
+		if err != nil || days < 0 || days > maxAheadDays {
+			return f, store.Errorf(store.EInvalid, "Review ahead 1 to %d days.", maxAheadDays)
+		}
+		f.AheadDays = days
+	}
 	switch f.Kind {
 	case "", decks.KindTakeaway, decks.KindTrap, decks.KindScenario, decks.KindTopic:
 	default:
@@ -188,6 +208,9 @@ func parseFilter(c echo.Context) (store.Filter, error) {
 	}
 	return f, nil
 }
+
+// maxAheadDays is the furthest "review ahead" reaches.
+const maxAheadDays = 30
 
 func filterQuery(f store.Filter) string {
 	v := url.Values{}
@@ -199,6 +222,9 @@ func filterQuery(f store.Filter) string {
 	}
 	if f.Group != 0 {
 		v.Set("group", strconv.FormatInt(f.Group, 10))
+	}
+	if f.AheadDays != 0 {
+		v.Set("ahead", strconv.Itoa(f.AheadDays))
 	}
 	return v.Encode()
 }
@@ -226,7 +252,10 @@ func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int, 
 		return nil, err
 	}
 	s.metrics.queueRead.Observe(time.Since(read).Seconds())
-	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1, UndoID: q.UndoID}
+	p := &reviewPane{CSRF: csrfToken(c), Filter: f, Query: filterQuery(f), Counts: q.Counts, Picked: -1, Undo: q.Undo,
+		FirstReview: q.UndoID == 0}
+	left := q.Counts.New + q.Counts.Learning + q.Counts.Review
+	p.Done, p.Total, p.TimeLeft = q.DoneToday, q.DoneToday+left, formatTimeLeft(q.AnswerTime*time.Duration(left))
 	rc := q.Card
 	if cardID != 0 {
 		if rc, err = s.db.ReviewCardByID(ctx, u, cardID); err != nil {
@@ -236,6 +265,12 @@ func (s *Server) pane(c echo.Context, f store.Filter, cardID int64, picked int, 
 	if rc == nil {
 		if !q.NextDue.IsZero() {
 			p.NextDue = formatDue(q.NextDue, s.db.Now(), u.Settings().Location)
+		}
+		if p.Summary, err = s.db.Today(ctx, u); err != nil {
+			return nil, err
+		}
+		if p.Decks, err = s.db.Decks(ctx, u); err != nil {
+			return nil, err
 		}
 		return p, nil
 	}
@@ -366,20 +401,29 @@ func (s *Server) handleRate(c echo.Context) error {
 	return s.renderPane(c, p)
 }
 
-// handleUndo takes back the latest rating and shows its card again.
+// handleUndo takes back the top of the learner's undo stack (a rating,
+// a bury, a suspension or a flag) and shows its card again, with a
+// notice that says what was undone.
 func (s *Server) handleUndo(c echo.Context) error {
 	f, err := parseFilter(c)
 	if err != nil {
 		return err
 	}
-	reviewID, err := strconv.ParseInt(c.FormValue("review"), 10, 64)
-	if err != nil {
-		return store.Errorf(store.EInvalid, "Nothing to undo.")
+	ref := c.FormValue("undo")
+	if ref == "" {
+		ref = c.FormValue("review") // the form of earlier versions
 	}
-	cardID, err := s.db.Undo(c.Request().Context(), currentUser(c), reviewID)
+	want, err := store.ParseUndoRef(ref)
+	if err != nil {
+		return err
+	}
+	done, err := s.db.UndoLast(c.Request().Context(), currentUser(c), want)
 	notice := ""
+	var cardID int64
 	switch store.ErrorCode(err) {
 	case "":
+		cardID = done.CardID
+		notice = "Undone: " + done.What() + " of this card."
 	case store.EConflict:
 		notice = store.ErrorMessage(err)
 	default:
@@ -398,6 +442,67 @@ func (s *Server) handleUndo(c echo.Context) error {
 	}
 	p.Notice = notice
 	return s.renderPane(c, p)
+}
+
+// handleMoreNew raises today's new-card limit ("study more": extra new
+// cards today) and goes on with the review.
+func (s *Server) handleMoreNew(c echo.Context) error {
+	f, err := parseFilter(c)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.FormValue("new"))
+	if err != nil {
+		return store.Errorf(store.EInvalid, "Ask for 1 to %d more new cards.", store.MaxExtraNew)
+	}
+	if err := s.db.AddNewToday(c.Request().Context(), currentUser(c), n); err != nil {
+		return err
+	}
+	if !isFragment(c) {
+		return c.Redirect(http.StatusSeeOther, "/review?"+filterQuery(f))
+	}
+	p, err := s.pane(c, f, 0, -1, "")
+	if err != nil {
+		return err
+	}
+	p.Notice = fmt.Sprintf("%d more new cards today.", n)
+	return s.renderPane(c, p)
+}
+
+// AheadLink is the review page of the pane's filter reviewing days
+// ahead.
+func (p *reviewPane) AheadLink(days int) string {
+	f := p.Filter
+	f.AheadDays = days
+	return "/review?" + filterQuery(f)
+}
+
+// formatTimeLeft says how long a session has left, "" when unknown.
+func formatTimeLeft(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Minute:
+		return "under a minute left"
+	case d < 90*time.Minute:
+		return fmt.Sprintf("about %d min left", int(d.Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("about %.1f h left", d.Hours())
+}
+
+// formatSpent says how long was spent, "" for nothing.
+func formatSpent(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Second:
+		return "under a second"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Round(time.Minute)/time.Minute)%60)
 }
 
 // handleCardAction suspends, buries or flags a card, then moves on.

@@ -61,7 +61,7 @@ func BenchmarkReviewStep(b *testing.B) {
 	q, _ := db.Next(ctx, u, store.Filter{Deck: "bench"})
 	v := newCardView(&q.Card.Card)
 	p := &reviewPane{CSRF: strings.Repeat("x", 43), Filter: store.Filter{Deck: "bench"}, Query: "deck=bench", Card: &v,
-		Token: q.Card.State.Token(), Counts: q.Counts, UndoID: 12345, Picked: -1}
+		Token: q.Card.State.Token(), Counts: q.Counts, Undo: q.Undo, Picked: -1}
 	for i, r := range srs.Ratings {
 		p.Buttons[i] = ratingButton{Rating: int(r), Label: r.String(), Key: string(rune('1' + i)), Interval: "10m"}
 	}

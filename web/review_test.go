@@ -363,12 +363,12 @@ func TestReviewFlow(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(strings.TrimSpace(frag), `<section id="review"`) || strings.Contains(frag, "<html") {
 		t.Fatalf("htmx rate: %d, want the review pane alone:\n%.300s", resp.StatusCode, frag)
 	}
-	if !strings.Contains(frag, "18 new") || !strings.Contains(frag, `name="review"`) {
+	if !strings.Contains(frag, "18 new") || !strings.Contains(frag, `name="undo"`) {
 		t.Errorf("pane after two ratings lacks counts or undo:\n%s", frag)
 	}
 
 	// Undo the last rating: the card comes back, the row is kept.
-	undo := url.Values{"review": {field(frag, "review")}}
+	undo := url.Values{"undo": {field(frag, "undo")}}
 	resp, frag = c.post("/review/undo", undo, "HX-Request", "true")
 	if resp.StatusCode != 200 || cardID(frag) != second || !strings.Contains(frag, "19 new") {
 		t.Errorf("undo: %d, card %s (want %s):\n%s", resp.StatusCode, cardID(frag), second, frag)

@@ -76,6 +76,8 @@ func (s *Server) routes() *echo.Echo {
 	user.POST("/decks/:id/new-limit", s.handleDeckNewLimit)
 	user.GET("/review", s.handleReview)
 	user.POST("/review/undo", s.handleUndo)
+	user.POST("/review/more", s.handleMoreNew)
+	user.GET("/cram", s.handleCram)
 	user.POST("/review/:card", s.handleRate)
 	user.POST("/review/:card/action", s.handleCardAction)
 	user.GET("/leeches", s.handleLeeches)

@@ -273,7 +273,7 @@ func TestShuffledReview(t *testing.T) {
 	}
 	// An undo gives the card back as it was rated: the same order.
 	_, frag = c.get("/review?"+query, "HX-Request", "true")
-	c.post("/review/undo", url.Values{"review": {field(frag, "review")}, "deck": {deck}, "kind": {"scenario"}}, "HX-Request", "true")
+	c.post("/review/undo", url.Values{"undo": {field(frag, "undo")}, "deck": {deck}, "kind": {"scenario"}}, "HX-Request", "true")
 	if _, _, s, _ := scenarioShowing(t, db, c, query, id); !slices.Equal(s, before) {
 		t.Errorf("after an undo: %v, want the order the card was rated in, %v", s, before)
 	}
