@@ -86,3 +86,26 @@ func TestFrontMatterErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStarter checks that the starter deck is valid and shows every kind
+// and type of card.
+func TestStarter(t *testing.T) {
+	d, err := Parse("deck.md", []byte(Starter))
+	if err != nil {
+		t.Fatalf("starter deck: %v", err)
+	}
+	kinds, types := map[Kind]bool{}, map[Type]bool{}
+	for _, c := range d.Cards {
+		kinds[c.Kind], types[c.Type] = true, true
+	}
+	for _, k := range []Kind{KindTakeaway, KindTrap, KindScenario, KindTopic} {
+		if !kinds[k] {
+			t.Errorf("starter deck has no %s card", k)
+		}
+	}
+	for _, ty := range []Type{TypeBasic, TypeCloze, TypeChoice} {
+		if !types[ty] {
+			t.Errorf("starter deck has no %s card", ty)
+		}
+	}
+}
