@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strconv"
@@ -28,14 +26,17 @@ var (
 	atxHeading    = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
 	optionLine    = regexp.MustCompile(`^ {0,3}[-*+] \[([ xX])\](?:[ \t]+(.*))?$`)
 	yamlLineInMsg = regexp.MustCompile(`line (\d+)`)
+	yamlAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced`)
 )
 
 // frontMatter is the YAML block at the top of a deck.
 type frontMatter struct {
-	ID          string   `yaml:"id"`
-	Title       string   `yaml:"title"`
-	Description string   `yaml:"description"`
-	Tags        []string `yaml:"tags"`
+	ID, Title, Description string
+	Tags                   []string
+	TagLines               []int // the file line of each tag
+	// wrong holds the fields given with a value of the wrong kind (a
+	// list for the title...), reported already.
+	wrong map[string]bool
 }
 
 // rawCard is a card's lines before they are interpreted.
@@ -174,34 +175,29 @@ func (p *parser) frontMatter(d *Deck, lines []string) int {
 		return -1
 	}
 	block := strings.Join(lines[1:end], "\n")
-	var fm frontMatter
-	var node yaml.Node
-	dec := yaml.NewDecoder(strings.NewReader(block))
-	dec.KnownFields(true)
-	// An empty block decodes to io.EOF; the missing id is reported below.
-	if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
-		p.yamlError(err, end)
+	fm, node, ok := p.decodeFrontMatter(block, end)
+	if !ok {
 		return end + 1
 	}
-	_ = yaml.Unmarshal([]byte(block), &node) // already decoded once without error
 	d.IDLine = 1
-	if l := keyLine(&node, "id"); l > 0 {
+	if l := keyLine(node, "id"); l > 0 {
 		d.IDLine = l + 1
 	}
 	fm.ID = strings.TrimSpace(fm.ID)
 	fm.Title = strings.TrimSpace(fm.Title)
 	switch {
+	case fm.wrong["id"]:
 	case fm.ID == "":
 		p.errorf(1, "front matter has no id")
 	case !idPattern.MatchString(fm.ID):
 		p.errorf(d.IDLine, "deck id %q must be lowercase letters, digits and hyphens (at most 64)", fm.ID)
 	}
-	if fm.Title == "" {
+	if fm.Title == "" && !fm.wrong["title"] {
 		p.errorf(1, "front matter has no title")
 	}
-	for _, t := range fm.Tags {
+	for i, t := range fm.Tags {
 		if !tagPattern.MatchString(t) {
-			p.errorf(1+keyLine(&node, "tags"), "tag %q may hold only letters, digits, - _ and :", t)
+			p.errorf(fm.TagLines[i], "tag %q may hold only letters, digits, - _ and :", t)
 		}
 	}
 	d.ID, d.Title, d.Description, d.Tags = fm.ID, fm.Title, strings.TrimSpace(fm.Description), fm.Tags
@@ -211,26 +207,160 @@ func (p *parser) frontMatter(d *Deck, lines []string) int {
 	return end + 1
 }
 
-// yamlError reports a YAML error at the file line it names, at most
-// last (the block's last line: YAML also breaks lines at a lone "\r",
-// which the deck's lines do not).
-func (p *parser) yamlError(err error, last int) {
-	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
+// frontMatterFields are the fields a front matter may have, as the
+// messages list them.
+const frontMatterFields = "id, title, description and tags"
+
+// decodeFrontMatter reads the YAML block (the file's lines 2 to last)
+// field by field, so that every problem is told in plain words at its own
+// line: YAML's own messages name Go types ("cannot unmarshal !!seq into
+// string"). ok is false when the block is not YAML at all.
+func (p *parser) decodeFrontMatter(block string, last int) (fm frontMatter, doc *yaml.Node, ok bool) {
+	// The block starts on the file's second line; YAML also breaks lines
+	// at a lone "\r", which the deck's lines do not, so a line is at most
+	// the block's last.
+	line := func(n int) int { return min(n+1, max(last, 1)) }
+	doc = &yaml.Node{}
+	if err := yaml.Unmarshal([]byte(block), doc); err != nil {
+		at, msg := plainYAMLError(err, block)
+		p.errorf(line(at), "front matter is not valid YAML: %s", msg)
+		return fm, nil, false
 	}
-	for _, m := range msgs {
-		line := 1
-		if sm := yamlLineInMsg.FindStringSubmatch(m); sm != nil {
-			n, _ := strconv.Atoi(sm[1])
-			line = min(n+1, max(last, 1)) // the block starts on the file's second line
+	if len(doc.Content) == 0 { // an empty block: no id and no title, told by the caller
+		return fm, doc, true
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		p.errorf(line(root.Line), "front matter must be \"field: value\" lines (%s), not %s", frontMatterFields, nodeKind(root))
+		return fm, nil, false
+	}
+	seen := map[string]int{}
+	fm.wrong = map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], deref(root.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(line(k.Line), "a field name must be a word followed by \":\", like \"title:\"")
+			continue
 		}
-		m = strings.TrimPrefix(m, "yaml: ")
-		m = yamlLineInMsg.ReplaceAllString(m, "")
-		m = strings.TrimPrefix(strings.TrimSpace(m), ": ")
-		p.errorf(line, "invalid front matter: %s", m)
+		if first, dup := seen[k.Value]; dup {
+			p.errorf(line(k.Line), "%q is given twice (first at line %d)", k.Value, line(first))
+			continue
+		}
+		seen[k.Value] = k.Line
+		switch k.Value {
+		case "id", "title", "description":
+			if v.Kind != yaml.ScalarNode {
+				p.errorf(line(k.Line), "%q must be text, not %s", k.Value, nodeKind(v))
+				fm.wrong[k.Value] = true
+				continue
+			}
+			if v.Tag == "!!null" {
+				continue
+			}
+			switch k.Value {
+			case "id":
+				fm.ID = v.Value
+			case "title":
+				fm.Title = v.Value
+			default:
+				fm.Description = v.Value
+			}
+		case "tags":
+			switch {
+			case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+			case v.Kind != yaml.SequenceNode:
+				p.errorf(line(k.Line), "\"tags\" must be a list, like \"tags: [aws, ecs]\", not %s", nodeKind(v))
+			default:
+				for _, t := range v.Content {
+					if t = deref(t); t.Kind != yaml.ScalarNode {
+						p.errorf(line(t.Line), "a tag must be a word, not %s", nodeKind(t))
+						continue
+					}
+					fm.Tags, fm.TagLines = append(fm.Tags, t.Value), append(fm.TagLines, line(t.Line))
+				}
+			}
+		default:
+			p.errorf(line(k.Line), "unknown field %q: the front matter has %s", k.Value, frontMatterFields)
+		}
 	}
+	return fm, doc, true
+}
+
+// deref follows a YAML alias ("*name") to the value it stands for.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// nodeKind names the kind of a YAML value for a message.
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a map of fields"
+	}
+	return "text"
+}
+
+// yamlSyntax turns the YAML parser's messages into plain ones; a message
+// it does not know is shown as the parser wrote it, which names no Go
+// type (those come from decoding into Go values, which the parser above
+// does not do).
+//
+// The parser's errors (as opposed to the scanner's) give lines counted
+// from 0 (a bug of yaml.v3's); parser marks them.
+var yamlSyntax = []struct {
+	prefix, plain string
+	parser        bool
+}{
+	{"did not find expected ',' or ']'", `a list in "[ ]" is not closed with "]"`, true},
+	{"did not find expected ',' or '}'", `a map in "{ }" is not closed with "}"`, true},
+	{"mapping values are not allowed in this context", `a value holds ": ": put the value in quotes`, false},
+	{"found a tab character", "a tab: indent the front matter with spaces", false},
+	{"found character that cannot start any token", "a value cannot start with this character: put the value in quotes", false},
+	{"could not find expected ':'", `this line is not "field: value"`, false},
+	{"did not find expected key", `this line is not "field: value" (check its indentation)`, true},
+	{"did not find expected node content", "a value is missing", true},
+	{"did not find expected '-' indicator", `a list's items must line up, each starting with "- "`, true},
+	{"found unexpected end of stream", "a quoted value is not closed", false},
+	{"found unclosed", "a quoted value is not closed", false},
+	{"unknown anchor", `a value starting with "*" names an anchor that is not defined: put the value in quotes`, false},
+	{"found undefined tag handle", `a value starting with "!" is a YAML tag: put the value in quotes`, false},
+}
+
+// plainYAMLError returns the line of block a YAML syntax error is on
+// (1-based; the first line when the error names none) and a plain message.
+func plainYAMLError(err error, block string) (line int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	if sm := yamlAnchor.FindStringSubmatch(msg); sm != nil {
+		for i, l := range strings.Split(block, "\n") {
+			if strings.Contains(l, "*"+sm[1]) {
+				msg = fmt.Sprintf("line %d: %s", i+1, msg)
+				break
+			}
+		}
+	}
+	line = 0
+	if sm := yamlLineInMsg.FindStringSubmatch(msg); sm != nil {
+		line, _ = strconv.Atoi(sm[1])
+		msg = strings.TrimPrefix(strings.TrimSpace(yamlLineInMsg.ReplaceAllString(msg, "")), ": ")
+	}
+	for _, s := range yamlSyntax {
+		if strings.HasPrefix(msg, s.prefix) {
+			if s.parser {
+				line++
+			}
+			return max(line, 1), s.plain
+		}
+	}
+	line = max(line, 1)
+	if strings.Contains(msg, "!!") || strings.Contains(msg, "unmarshal") {
+		return line, "check the lines between the two \"---\""
+	}
+	return line, msg
 }
 
 // keyLine returns the 1-based line of a top-level mapping key in a YAML

@@ -159,6 +159,8 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 		slug = privateSlug(opt.OwnerID, d.ID)
 	case privateSlugPattern.MatchString(d.ID):
 		return res, Errorf(EInvalid, "Deck ids of the form u<number>-... are the addresses of private decks: choose another id in the front matter.")
+	case d.ID == ReservedDeckID:
+		return res, Errorf(EInvalid, "The deck id %q is the address of the new-deck editor: choose another id in the front matter.", d.ID)
 	}
 	res.Slug = slug
 	// An import may be long: it runs alone, so a rating waits for it at
@@ -476,6 +478,46 @@ func (db *DB) DeckHistory(ctx context.Context, u *User, slug string) (*Deck, []D
 		return nil, nil, fmt.Errorf("deck history: %w", err)
 	}
 	return d, cs, nil
+}
+
+// ReservedDeckID is the one deck id no shared deck may have: /decks/new is
+// the new-deck editor's address. (A private deck lives at its owner's own
+// address, so it may.)
+const ReservedDeckID = "new"
+
+// SourceID returns the id the deck's front matter gives it: its address
+// without a private deck's owner prefix.
+func (d *Deck) SourceID() string {
+	if d.OwnerID != nil {
+		return strings.TrimPrefix(d.Slug, privateSlug(*d.OwnerID, ""))
+	}
+	return d.Slug
+}
+
+// DeckEditScope checks that u may replace the deck at slug (the owner of a
+// private deck, or the owner or a maintainer of its group: who may upload
+// it again) and returns it with the import options that replace it. A
+// deck u cannot see is ENotFound; one u sees but may not change is
+// EForbidden.
+func (db *DB) DeckEditScope(ctx context.Context, u *User, slug string) (*Deck, ImportOptions, error) {
+	d, err := db.DeckBySlug(ctx, u, slug)
+	if err != nil {
+		return nil, ImportOptions{}, err
+	}
+	ok, err := db.canManageDeck(ctx, db.ro, u, d)
+	if err != nil {
+		return nil, ImportOptions{}, fmt.Errorf("edit deck %q: %w", slug, err)
+	}
+	if !ok {
+		return nil, ImportOptions{}, Errorf(EForbidden, "Only the deck's owner, or its group's owner and maintainers, can edit it.")
+	}
+	opt := ImportOptions{}
+	if d.OwnerID != nil {
+		opt.OwnerID = *d.OwnerID
+	} else {
+		opt.GroupID = *d.GroupID // canManageDeck allows no other deck
+	}
+	return d, opt, nil
 }
 
 // CanManageDeck reports whether u owns the private deck d, or owns or

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -418,5 +419,65 @@ func TestGroupNames(t *testing.T) {
 	}
 	if g, err := db.CreateGroup(ctx, u, "Ça va — 日本語 study"); err != nil || g.Name != "Ça va — 日本語 study" {
 		t.Errorf("a plain Unicode name: %v, %v", g, err)
+	}
+}
+
+// TestDeckEditScope checks who may replace a deck in the editor: the
+// same people who may upload it again.
+func TestDeckEditScope(t *testing.T) {
+	db, g, owner, members, _ := groupSetup(t)
+	ctx := context.Background()
+	ann, ben := members[0], members[1]
+	if err := db.SetRole(ctx, owner, g.ID, ben.ID, RoleMaintainer); err != nil {
+		t.Fatal(err)
+	}
+	outsider, _ := db.CreateUser(ctx, "out", "out-password", false, SignUpByAdmin)
+	importDeck(t, db, baseDeck) // a public deck
+	private, err := db.ImportDeck(ctx, parse(t, strings.Replace(baseDeck, "id: demo", "id: mine", 1)), ImportOptions{OwnerID: ann.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		u    *User
+		slug string
+		code Code
+		want ImportOptions
+	}{
+		{"group owner", owner, "group-deck", "", ImportOptions{GroupID: g.ID}},
+		{"maintainer", ben, "group-deck", "", ImportOptions{GroupID: g.ID}},
+		{"member", ann, "group-deck", EForbidden, ImportOptions{}},
+		{"outsider", outsider, "group-deck", ENotFound, ImportOptions{}},
+		{"public deck", owner, "demo", EForbidden, ImportOptions{}},
+		{"private deck's owner", ann, private.Slug, "", ImportOptions{OwnerID: ann.ID}},
+		{"another user's private deck", ben, private.Slug, ENotFound, ImportOptions{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, opt, err := db.DeckEditScope(ctx, tt.u, tt.slug)
+			if got := ErrorCode(err); got != tt.code {
+				t.Fatalf("got code %q (%v), want %q", got, err, tt.code)
+			}
+			if err == nil && (opt.GroupID != tt.want.GroupID || opt.OwnerID != tt.want.OwnerID) {
+				t.Errorf("got options %+v, want %+v", opt, tt.want)
+			}
+			if err == nil && tt.slug == private.Slug && d.SourceID() != "mine" {
+				t.Errorf("private deck's source id: got %q, want mine", d.SourceID())
+			}
+		})
+	}
+}
+
+// TestReservedDeckID checks that no shared deck takes /decks/new, the
+// new-deck editor's address, while a private deck may have the id.
+func TestReservedDeckID(t *testing.T) {
+	db, g, _, members, _ := groupSetup(t)
+	ctx := context.Background()
+	d := parse(t, strings.Replace(baseDeck, "id: demo", "id: "+ReservedDeckID, 1))
+	if _, err := db.ImportDeck(ctx, d, ImportOptions{GroupID: g.ID}); ErrorCode(err) != EInvalid {
+		t.Errorf("group deck %q: got %v, want invalid", ReservedDeckID, err)
+	}
+	if _, err := db.ImportDeck(ctx, d, ImportOptions{OwnerID: members[0].ID}); err != nil {
+		t.Errorf("private deck %q: %v", ReservedDeckID, err)
 	}
 }

@@ -52,6 +52,11 @@ type cardView struct {
 	Suspended bool
 	Flagged   bool
 	CSRF      string // for the card's own forms
+
+	// Preview: the card is the deck editor's, not yet imported (ID numbers
+	// it in the preview), and Line is its heading's line.
+	Preview bool
+	Line    int
 }
 
 // optionKey is the key that picks the option shown at index i: its digit,

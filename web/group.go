@@ -81,6 +81,8 @@ type uploadResult struct {
 	// Retire asks to confirm an upload that would retire most of the
 	// deck's cards; Markdown then holds the deck to send again.
 	Retire *store.RetireError
+	Slug   string          // the deck's address, once imported
+	errs   decks.ErrorList // the problems, with their lines
 }
 
 func parseGroupID(c echo.Context) (int64, error) {
@@ -206,18 +208,35 @@ func readDeckUpload(c echo.Context) (name string, src []byte, err error) {
 	} else {
 		src, name = []byte(c.FormValue("markdown")), "pasted.md"
 	}
+	return name, src, checkDeckText(src, "Choose a deck file or paste a deck.")
+}
+
+// checkDeckText refuses a deck that is too large or empty (saying empty).
+func checkDeckText(src []byte, empty string) error {
 	if len(src) > MaxDeckUpload {
-		return "", nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("A deck may be at most %d KiB.", MaxDeckUpload>>10))
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("A deck may be at most %d KiB.", MaxDeckUpload>>10))
 	}
 	if len(strings.TrimSpace(string(src))) == 0 {
-		return "", nil, store.Errorf(store.EInvalid, "Choose a deck file or paste a deck.")
+		return store.Errorf(store.EInvalid, "%s", empty)
 	}
-	return name, src, nil
+	return nil
 }
 
 // importUpload lints and imports an uploaded deck into a scope. Problems
 // come back in the result with their lines; nothing is imported then.
 func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadResult, int, error) {
+	res, _, status, err := s.importFrom(c, opt, readDeckUpload, nil)
+	return res, status, err
+}
+
+// deckCheck is a rule a deck must meet on top of its format's (the deck
+// editor's: the deck keeps its id), returning its problem or nil.
+type deckCheck func(*decks.Deck) *decks.Error
+
+// importFrom is importUpload with the deck read by read and, unless check
+// is nil, held to check. The deck comes back parsed when it has no problem
+// of its format.
+func (s *Server) importFrom(c echo.Context, opt store.ImportOptions, read func(echo.Context) (string, []byte, error), check deckCheck) (uploadResult, *decks.Deck, int, error) {
 	var res uploadResult
 	user := currentUser(c).ID
 	if he := s.uploads.enter(user); he != nil {
@@ -225,21 +244,16 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 		if he.Code == http.StatusServiceUnavailable {
 			c.Response().Header().Set("Retry-After", "5")
 		}
-		return res, he.Code, nil
+		return res, nil, he.Code, nil
 	}
 	defer s.uploads.leave(user)
-	name, src, err := readDeckUpload(c)
+	name, src, err := read(c)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) || store.ErrorCode(err) == store.EInvalid {
-			res.Error = store.ErrorMessage(err)
-			if he != nil {
-				res.Error, _ = he.Message.(string)
-				return res, he.Code, nil
-			}
-			return res, http.StatusBadRequest, nil
+		status, ok := readFailure(&res, err)
+		if !ok {
+			return res, nil, 0, err
 		}
-		return res, 0, err
+		return res, nil, status, nil
 	}
 	if c.FormValue("markdown") != "" {
 		res.Markdown = string(src)
@@ -247,23 +261,13 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 	// Parsing and importing stop when the request does (the browser gave
 	// up, or the request's deadline passed).
 	ctx := c.Request().Context()
-	d, err := decks.ParseContext(ctx, name, src, decks.UploadLimits)
-	if ctx.Err() != nil {
-		return res, 0, ctx.Err()
-	}
-	var list decks.ErrorList
-	if errors.As(err, &list) {
-		for _, e := range list {
-			res.Problems = append(res.Problems, e.Error())
-		}
-		return res, http.StatusUnprocessableEntity, nil
-	}
-	if err != nil {
-		return res, 0, err
+	d, err := parseDeck(ctx, name, src, check, &res)
+	if err != nil || res.Problems != nil {
+		return res, d, http.StatusUnprocessableEntity, err
 	}
 	if s.builtinIDs[d.ID] {
 		res.Error = fmt.Sprintf("The deck id %q belongs to a built-in deck: choose another id in the front matter.", d.ID)
-		return res, http.StatusConflict, nil
+		return res, d, http.StatusConflict, nil
 	}
 	opt.ActorID = user
 	opt.ConfirmRetire, opt.ConfirmedHash = true, c.Request().PostFormValue("confirm")
@@ -271,17 +275,66 @@ func (s *Server) importUpload(c echo.Context, opt store.ImportOptions) (uploadRe
 	var retire *store.RetireError
 	if errors.As(err, &retire) {
 		res.Retire, res.Markdown = retire, string(src)
-		return res, http.StatusConflict, nil
+		return res, d, http.StatusConflict, nil
 	}
 	if store.ErrorCode(err) == store.EConflict {
 		res.Error = store.ErrorMessage(err)
-		return res, http.StatusConflict, nil
+		return res, d, http.StatusConflict, nil
 	}
 	if err != nil {
-		return res, 0, err
+		return res, d, 0, err
 	}
-	res.Done, res.Markdown = r.String(), ""
-	return res, http.StatusOK, nil
+	res.Done, res.Markdown, res.Slug = r.String(), "", r.Slug
+	return res, d, http.StatusOK, nil
+}
+
+// readFailure puts a deck that could not be read (too large, empty) into
+// res.Error with its status; ok is false for any other error, which the
+// caller returns.
+func readFailure(res *uploadResult, err error) (status int, ok bool) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		res.Error, _ = he.Message.(string)
+		return he.Code, true
+	}
+	if store.ErrorCode(err) == store.EInvalid {
+		res.Error = store.ErrorMessage(err)
+		return http.StatusBadRequest, true
+	}
+	return 0, false
+}
+
+// parseDeck parses a deck within the upload limits, stopping when ctx is
+// done. Its problems (those of its format, then check's) go to
+// res.Problems and res.errs, and the deck is returned only without them.
+func parseDeck(ctx context.Context, name string, src []byte, check deckCheck, res *uploadResult) (*decks.Deck, error) {
+	d, err := decks.ParseContext(ctx, name, src, decks.UploadLimits)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var list decks.ErrorList
+	if errors.As(err, &list) {
+		res.setProblems(list)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if e := check(d); e != nil {
+			res.setProblems(decks.ErrorList{e})
+			return nil, nil
+		}
+	}
+	return d, nil
+}
+
+// setProblems records a deck's problems.
+func (r *uploadResult) setProblems(list decks.ErrorList) {
+	r.errs = list
+	for _, e := range list {
+		r.Problems = append(r.Problems, e.Error())
+	}
 }
 
 // handleGroupUpload adds or updates a deck of the group.

@@ -63,7 +63,13 @@ func (s *Server) routes() *echo.Echo {
 	user.GET("/", s.handleDashboard)
 	user.GET("/decks", s.handleDecks)
 	user.POST("/decks", s.handleUploadPrivate)
+	user.GET("/decks/new", s.handleNewDeck) // ?group=ID for a group's deck
+	user.POST("/decks/new", s.handleNewDeckSave)
+	user.POST("/decks/new/lint", s.handleNewDeckLint)
 	user.GET("/decks/:id", s.handleDeck)
+	user.GET("/decks/:id/edit", s.handleEditDeck)
+	user.POST("/decks/:id/edit", s.handleEditDeckSave)
+	user.POST("/decks/:id/edit/lint", s.handleEditDeckLint)
 	user.GET("/decks/:id/anki.csv", s.handleAnkiExport)
 	user.GET("/decks/:id/anki.apkg", s.handleApkgExport)
 	user.GET("/decks/:id/deck.md", s.handleDeckSource)

@@ -124,3 +124,70 @@
     }
   });
 })();
+
+// == deck editor ==
+// The editor's line numbers, and the problems and preview cards that
+// take the caret to their line. Without JavaScript the text area has no
+// gutter, and a problem's link just goes to the text area.
+(function () {
+  "use strict";
+
+  function lineHeight(ta) {
+    var lh = parseFloat(window.getComputedStyle(ta).lineHeight);
+    return isNaN(lh) ? 20 : lh;
+  }
+
+  // number keeps the gutter's numbers and scroll in step with the text.
+  function number(ta) {
+    var gutter = ta.parentNode.querySelector(".gutter");
+    if (!gutter) return;
+    var n = ta.value.split("\n").length;
+    if (gutter.dataset.lines !== String(n)) {
+      var s = "";
+      for (var i = 1; i <= n; i++) s += i + "\n";
+      // Room for the text area's horizontal scroll bar, so the last lines
+      // still line up when scrolled to the end.
+      gutter.textContent = s + "\n\n";
+      gutter.dataset.lines = String(n);
+    }
+    gutter.scrollTop = ta.scrollTop;
+  }
+
+  function setUp(ta) {
+    if (ta.dataset.editorReady) return;
+    ta.dataset.editorReady = "1";
+    var gutter = ta.parentNode.querySelector(".gutter");
+    if (gutter) gutter.hidden = false;
+    ta.addEventListener("input", function () { number(ta); });
+    ta.addEventListener("scroll", function () { number(ta); });
+    number(ta);
+  }
+
+  // goToLine puts the caret at the start of line (1-based) and scrolls
+  // the text so that the line is in view, a third of the way down.
+  function goToLine(ta, line) {
+    var lines = ta.value.split("\n");
+    line = Math.max(1, Math.min(line, lines.length));
+    var pos = 0;
+    for (var i = 0; i < line - 1; i++) pos += lines[i].length + 1;
+    ta.focus({ preventScroll: true });
+    ta.setSelectionRange(pos, pos);
+    ta.scrollTop = Math.max(0, (line - 1) * lineHeight(ta) - ta.clientHeight / 3);
+    ta.scrollLeft = 0;
+    number(ta);
+    var r = ta.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) ta.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-editor]").forEach(setUp);
+  });
+
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-line]");
+    var ta = document.querySelector("textarea[data-editor]");
+    if (!link || !ta) return;
+    e.preventDefault();
+    goToLine(ta, parseInt(link.dataset.line, 10) || 1);
+  });
+})();
