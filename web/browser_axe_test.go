@@ -144,6 +144,11 @@ var a11yPages = []a11yPage{
 	{name: "review-scenario", path: "/review?deck={deck}&kind=scenario"},
 	{name: "review-verdict", path: "/review?deck={deck}&kind=scenario", then: pickOption()},
 	{name: "review-done", path: "/review?deck={groupdeck}&kind=scenario"},
+	{name: "review-ahead", path: "/review?deck={deck}&ahead=7"},
+	{name: "cram", path: "/cram?deck={deck}&kind=scenario"},
+	{name: "cram-answer", path: "/cram?deck={deck}&kind=scenario", then: chromedp.Steps(
+		chromedp.Click(css(`#review details.answer summary`)),
+		chromedp.WaitVisible(css(`#review .cram-answers`)))},
 	{name: "stats", path: "/stats"},
 	{name: "leeches", path: "/leeches"},
 	{name: "groups", path: "/groups"},
