@@ -106,22 +106,46 @@ func getGroup(ctx context.Context, q sqlx.QueryerContext, userID, groupID int64)
 	return &g, nil
 }
 
+// groupAccess is who may do a group action: members with one of the
+// roles in need, or any member when need is empty. what names the action
+// in a refusal.
+type groupAccess struct {
+	need []Role
+	what string
+}
+
+// check returns EForbidden unless a member of g may do the action.
+func (a groupAccess) check(g *Group) error {
+	if len(a.need) == 0 {
+		return nil
+	}
+	for _, r := range a.need {
+		if g.Role == r {
+			return nil
+		}
+	}
+	return Errorf(EForbidden, "Only the group's %s can %s.", a.need[0], a.what)
+}
+
+// The access of the actions that ask for confirmation first: checked once
+// by their preview, before asking, and again when the action is done.
+var (
+	rotateInviteAccess = groupAccess{[]Role{RoleOwner}, "change the invite link"}
+	removeMemberAccess = groupAccess{[]Role{RoleOwner}, "remove members"}
+	deleteGroupAccess  = groupAccess{[]Role{RoleOwner}, "delete the group"}
+	leaveGroupAccess   = groupAccess{} // but see checkLeave
+)
+
 // inGroup runs fn in a write transaction after checking that u belongs to
-// the group, and, when need is not empty, has one of those roles.
-func (db *DB) inGroup(ctx context.Context, u *User, groupID int64, need []Role, what string, fn func(tx *sqlx.Tx, g *Group) error) error {
+// the group and has its access.
+func (db *DB) inGroup(ctx context.Context, u *User, groupID int64, a groupAccess, fn func(tx *sqlx.Tx, g *Group) error) error {
 	return db.write(ctx, func(tx *sqlx.Tx) error {
 		g, err := getGroup(ctx, tx, u.ID, groupID)
 		if err != nil {
 			return err
 		}
-		if len(need) > 0 {
-			allowed := false
-			for _, r := range need {
-				allowed = allowed || g.Role == r
-			}
-			if !allowed {
-				return Errorf(EForbidden, "Only the group's %s can %s.", need[0], what)
-			}
+		if err := a.check(g); err != nil {
+			return err
 		}
 		return fn(tx, g)
 	})
@@ -199,7 +223,7 @@ func (db *DB) SignUpAndJoin(ctx context.Context, code, username, password string
 // RotateInvite replaces a group's invite code, so the old link stops
 // working; validFor > 0 makes the new one expire.
 func (db *DB) RotateInvite(ctx context.Context, u *User, groupID int64, validFor time.Duration) error {
-	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "change the invite link", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, rotateInviteAccess, func(tx *sqlx.Tx, g *Group) error {
 		var expires any
 		if validFor > 0 {
 			expires = db.now() + validFor.Milliseconds()
@@ -214,7 +238,7 @@ func (db *DB) SetRole(ctx context.Context, u *User, groupID, memberID int64, rol
 	if role != RoleMaintainer && role != RoleMember {
 		return Errorf(EInvalid, "A member's role is maintainer or member.")
 	}
-	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "change roles", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, groupAccess{[]Role{RoleOwner}, "change roles"}, func(tx *sqlx.Tx, g *Group) error {
 		r, err := tx.ExecContext(ctx, `UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ? AND role <> 'owner'`, role, groupID, memberID)
 		if err == nil && rowsAffected(r) == 0 {
 			return Errorf(ENotFound, "Member not found.")
@@ -226,7 +250,7 @@ func (db *DB) SetRole(ctx context.Context, u *User, groupID, memberID int64, rol
 // RemoveMember takes a member out of the group and replaces the invite
 // link, so the member cannot come back with the old one.
 func (db *DB) RemoveMember(ctx context.Context, u *User, groupID, memberID int64) error {
-	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "remove members", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, removeMemberAccess, func(tx *sqlx.Tx, g *Group) error {
 		r, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ? AND role <> 'owner'`, groupID, memberID)
 		if err == nil && rowsAffected(r) == 0 {
 			return Errorf(ENotFound, "Member not found.")
@@ -244,9 +268,9 @@ func (db *DB) RemoveMember(ctx context.Context, u *User, groupID, memberID int64
 // LeaveGroup takes u out of a group. The owner cannot leave: they delete
 // the group instead.
 func (db *DB) LeaveGroup(ctx context.Context, u *User, groupID int64) error {
-	return db.inGroup(ctx, u, groupID, nil, "", func(tx *sqlx.Tx, g *Group) error {
-		if g.Role == RoleOwner {
-			return Errorf(EInvalid, "The owner cannot leave the group; delete it instead.")
+	return db.inGroup(ctx, u, groupID, leaveGroupAccess, func(tx *sqlx.Tx, g *Group) error {
+		if err := checkLeave(g); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, u.ID)
 		return err
@@ -256,7 +280,7 @@ func (db *DB) LeaveGroup(ctx context.Context, u *User, groupID int64) error {
 // DeleteGroup deletes a group. Its decks are not deleted: they become the
 // owner's private decks, so no card and no review history is lost.
 func (db *DB) DeleteGroup(ctx context.Context, u *User, groupID int64) error {
-	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "delete the group", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, deleteGroupAccess, func(tx *sqlx.Tx, g *Group) error {
 		// The decks become the owner's; the members keep them to study,
 		// with the history they have in them.
 		var ids []int64
@@ -287,10 +311,90 @@ func (db *DB) DeleteGroup(ctx context.Context, u *User, groupID int64) error {
 	})
 }
 
+// checkLeave refuses to let the owner leave: a group always has its
+// owner, who deletes it instead.
+func checkLeave(g *Group) error {
+	if g.Role == RoleOwner {
+		return Errorf(EInvalid, "The owner cannot leave the group; delete it instead.")
+	}
+	return nil
+}
+
+// GroupChange is what a group action that cannot be undone would change,
+// for asking to confirm it. A preview returns it after the checks the
+// action makes, changing nothing.
+type GroupChange struct {
+	Group  *Group
+	Member string // the member to remove, named as the group page names them
+	Decks  int    // the group's decks
+}
+
+// preview checks that u may do an action with access a on the group and
+// returns what the action would change.
+func (db *DB) preview(ctx context.Context, u *User, groupID int64, a groupAccess) (*GroupChange, error) {
+	g, err := db.Group(ctx, u, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.check(g); err != nil {
+		return nil, err
+	}
+	ch := &GroupChange{Group: g}
+	if err := db.ro.GetContext(ctx, &ch.Decks, `SELECT COUNT(*) FROM decks WHERE group_id = ?`, groupID); err != nil {
+		return nil, fmt.Errorf("count the decks of group %d: %w", groupID, err)
+	}
+	return ch, nil
+}
+
+// PreviewRotateInvite checks that u may replace the group's invite link.
+func (db *DB) PreviewRotateInvite(ctx context.Context, u *User, groupID int64) (*GroupChange, error) {
+	return db.preview(ctx, u, groupID, rotateInviteAccess)
+}
+
+// PreviewRemoveMember checks that u may remove memberID from the group,
+// and names the member.
+func (db *DB) PreviewRemoveMember(ctx context.Context, u *User, groupID, memberID int64) (*GroupChange, error) {
+	ch, err := db.preview(ctx, u, groupID, removeMemberAccess)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Username  string `db:"username"`
+		Anonymous bool   `db:"anonymous"`
+	}
+	err = db.ro.GetContext(ctx, &m, `SELECT u.username, m.anonymous FROM group_members m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id = ? AND m.user_id = ? AND m.role <> 'owner'`, groupID, memberID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENotFound, "Member not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get member %d of group %d: %w", memberID, groupID, err)
+	}
+	ch.Member = shownName(m.Username, m.Anonymous, memberID == u.ID)
+	return ch, nil
+}
+
+// PreviewLeaveGroup checks that u may leave the group.
+func (db *DB) PreviewLeaveGroup(ctx context.Context, u *User, groupID int64) (*GroupChange, error) {
+	ch, err := db.preview(ctx, u, groupID, leaveGroupAccess)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLeave(ch.Group); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// PreviewDeleteGroup checks that u may delete the group.
+func (db *DB) PreviewDeleteGroup(ctx context.Context, u *User, groupID int64) (*GroupChange, error) {
+	return db.preview(ctx, u, groupID, deleteGroupAccess)
+}
+
 // SetExamDate sets (or with the zero time clears) the date the group's
 // readiness is predicted for.
 func (db *DB) SetExamDate(ctx context.Context, u *User, groupID int64, at time.Time) error {
-	return db.inGroup(ctx, u, groupID, []Role{RoleOwner}, "set the exam date", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, groupAccess{[]Role{RoleOwner}, "set the exam date"}, func(tx *sqlx.Tx, g *Group) error {
 		var v any
 		if !at.IsZero() {
 			v = at.UnixMilli()
@@ -302,7 +406,7 @@ func (db *DB) SetExamDate(ctx context.Context, u *User, groupID int64, at time.T
 
 // SetAnonymous chooses whether u appears by name on the group page.
 func (db *DB) SetAnonymous(ctx context.Context, u *User, groupID int64, anonymous bool) error {
-	return db.inGroup(ctx, u, groupID, nil, "", func(tx *sqlx.Tx, g *Group) error {
+	return db.inGroup(ctx, u, groupID, groupAccess{}, func(tx *sqlx.Tx, g *Group) error {
 		_, err := tx.ExecContext(ctx, `UPDATE group_members SET anonymous = ? WHERE group_id = ? AND user_id = ?`, anonymous, groupID, u.ID)
 		return err
 	})
@@ -543,10 +647,8 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 	}
 
 	for _, m := range members {
-		mr := MemberReport{UserID: m.ID, Name: m.Username, You: m.ID == u.ID, Role: m.Role, Anonymous: m.Anonymous, Retention30d: -1, LastStudiedDays: -1}
-		if m.Anonymous && !mr.You {
-			mr.Name = "Anonymous member"
-		}
+		mr := MemberReport{UserID: m.ID, You: m.ID == u.ID, Role: m.Role, Anonymous: m.Anonymous, Retention30d: -1, LastStudiedDays: -1}
+		mr.Name = shownName(m.Username, m.Anonymous, mr.You)
 		r := byUser[m.ID]
 		mr.Reviews7d = r.Week
 		if r.Reviewed > 0 {
@@ -608,6 +710,15 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 }
 
 const dayMS = int64(24 * time.Hour / time.Millisecond)
+
+// shownName is how the group page names a member to the viewer: by
+// username, but "Anonymous member" when the member chose so (to others).
+func shownName(username string, anonymous, you bool) string {
+	if anonymous && !you {
+		return "Anonymous member"
+	}
+	return username
+}
 
 // checkDisplayName refuses a name others will see that is not valid
 // UTF-8 or holds control characters or the Unicode bidirectional controls

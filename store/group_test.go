@@ -212,6 +212,67 @@ func TestGroupMembership(t *testing.T) {
 	}
 }
 
+// TestGroupPreviews: the preview of an action that asks for confirmation
+// refuses whom the action refuses, with the same code, says what the
+// action would change, and changes nothing.
+func TestGroupPreviews(t *testing.T) {
+	db, g, owner, members, _ := groupSetup(t)
+	ctx := context.Background()
+	ann, ben := members[0], members[1]
+	if err := db.SetAnonymous(ctx, ben, g.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	outsider, err := db.CreateUser(ctx, "outsider", "outsider-password", false, SignUpByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite := func(u *User) (*GroupChange, error) { return db.PreviewRotateInvite(ctx, u, g.ID) }
+	remove := func(m *User) func(u *User) (*GroupChange, error) {
+		return func(u *User) (*GroupChange, error) { return db.PreviewRemoveMember(ctx, u, g.ID, m.ID) }
+	}
+	leave := func(u *User) (*GroupChange, error) { return db.PreviewLeaveGroup(ctx, u, g.ID) }
+	del := func(u *User) (*GroupChange, error) { return db.PreviewDeleteGroup(ctx, u, g.ID) }
+	for _, tc := range []struct {
+		name    string
+		preview func(*User) (*GroupChange, error)
+		u       *User
+		want    Code
+	}{
+		{"an outsider replaces the invite", invite, outsider, ENotFound},
+		{"a member replaces the invite", invite, ann, EForbidden},
+		{"the owner replaces the invite", invite, owner, ""},
+		{"an outsider removes ann", remove(ann), outsider, ENotFound},
+		{"a member removes ben", remove(ben), ann, EForbidden},
+		{"the owner removes the owner", remove(owner), owner, ENotFound},
+		{"the owner removes an outsider", remove(outsider), owner, ENotFound},
+		{"the owner removes ann", remove(ann), owner, ""},
+		{"an outsider leaves", leave, outsider, ENotFound},
+		{"the owner leaves", leave, owner, EInvalid},
+		{"a member leaves", leave, ann, ""},
+		{"an outsider deletes", del, outsider, ENotFound},
+		{"a member deletes", del, ann, EForbidden},
+		{"the owner deletes", del, owner, ""},
+	} {
+		if _, err := tc.preview(tc.u); ErrorCode(err) != tc.want {
+			t.Errorf("%s: %v, want code %q", tc.name, err, tc.want)
+		}
+	}
+	ch, err := del(owner)
+	if err != nil || ch.Group.Name != "DVA study group" || ch.Group.Members != 4 || ch.Decks != 1 {
+		t.Errorf("delete preview: %+v, %v", ch, err)
+	}
+	if ch, err := remove(ben)(owner); err != nil || ch.Member != "Anonymous member" {
+		t.Errorf("an anonymous member's name: %+v, %v", ch, err)
+	}
+	if ch, err := remove(ann)(owner); err != nil || ch.Member != "ann" {
+		t.Errorf("a member's name: %+v, %v", ch, err)
+	}
+	after, err := db.Group(ctx, owner, g.ID)
+	if err != nil || after.Members != 4 || after.InviteCode != g.InviteCode {
+		t.Errorf("the previews changed the group: %+v, %v", after, err)
+	}
+}
+
 // TestGroupReport gives the members known review histories at fixed times
 // and checks the group page's figures against go-fsrs run directly on the
 // same histories.

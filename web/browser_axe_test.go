@@ -153,6 +153,8 @@ var a11yPages = []a11yPage{
 	{name: "leeches", path: "/leeches"},
 	{name: "groups", path: "/groups"},
 	{name: "group", path: "/groups/{group}"},
+	{name: "group-confirm-dialog", path: "/groups/{group}", then: openConfirm(`form[action$="/delete"] button`)},
+	{name: "confirm-delete", path: "/groups/{group}", then: askWithoutScript(`form[action$="/delete"]`)},
 	{name: "join-member", path: "/join/{invite}"},
 	{name: "settings", path: "/settings"},
 	{name: "editor-new", path: "/decks/new"},
@@ -220,6 +222,16 @@ func pickOption() chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Click(css(`#review .options a.option`)),
 		chromedp.WaitVisible(css(`#review .verdict`)),
+		chromedp.WaitReady(css(`html[data-htmx-ready]`)))
+}
+
+// askWithoutScript sends the form sel as a browser without JavaScript
+// would (form.submit skips the page's confirmation dialog) and waits for
+// the page asking to confirm.
+func askWithoutScript(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).submit()`, sel)),
+		waitTrue("asked to confirm", `!!document.querySelector("form.confirm-actions")`),
 		chromedp.WaitReady(css(`html[data-htmx-ready]`)))
 }
 

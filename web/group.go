@@ -132,6 +132,9 @@ func (s *Server) handleGroup(c echo.Context) error {
 
 // handleGroupAction runs one owner or member action on a group, then goes
 // back to the group page (or the group list when the user left it).
+// Replacing the invite link, removing a member, leaving and deleting the
+// group cannot be undone: after the same checks as the action, a form
+// without confirm=yes gets a page asking to confirm instead.
 func (s *Server) handleGroupAction(c echo.Context) error {
 	id, err := parseGroupID(c)
 	if err != nil {
@@ -153,6 +156,13 @@ func (s *Server) handleGroupAction(c echo.Context) error {
 		if days < 0 || days > 365 {
 			return store.Errorf(store.EInvalid, "An invite link lasts 0 (no expiry) to 365 days.")
 		}
+		if !confirmed(c) {
+			ch, err := s.db.PreviewRotateInvite(ctx, u, id)
+			if err != nil {
+				return err
+			}
+			return s.askToConfirm(c, ch.Group, inviteConfirmation(ch.Group, days), "expires_days", strconv.Itoa(days))
+		}
 		err = s.db.RotateInvite(ctx, u, id, time.Duration(days)*24*time.Hour)
 	case "role":
 		var m int64
@@ -160,13 +170,37 @@ func (s *Server) handleGroupAction(c echo.Context) error {
 			err = s.db.SetRole(ctx, u, id, m, store.Role(c.FormValue("role")))
 		}
 	case "remove":
-		var m int64
-		if m, err = member(); err == nil {
-			err = s.db.RemoveMember(ctx, u, id, m)
+		m, err := member()
+		if err != nil {
+			return err
+		}
+		if !confirmed(c) {
+			ch, err := s.db.PreviewRemoveMember(ctx, u, id, m)
+			if err != nil {
+				return err
+			}
+			return s.askToConfirm(c, ch.Group, removeConfirmation(ch.Group, ch.Member), "member", strconv.FormatInt(m, 10))
+		}
+		if err := s.db.RemoveMember(ctx, u, id, m); err != nil {
+			return err
 		}
 	case "leave":
+		if !confirmed(c) {
+			ch, err := s.db.PreviewLeaveGroup(ctx, u, id)
+			if err != nil {
+				return err
+			}
+			return s.askToConfirm(c, ch.Group, leaveConfirmation(ch.Group))
+		}
 		err, back = s.db.LeaveGroup(ctx, u, id), "/groups"
 	case "delete":
+		if !confirmed(c) {
+			ch, err := s.db.PreviewDeleteGroup(ctx, u, id)
+			if err != nil {
+				return err
+			}
+			return s.askToConfirm(c, ch.Group, deleteConfirmation(ch.Group, ch.Decks))
+		}
 		err, back = s.db.DeleteGroup(ctx, u, id), "/groups"
 	case "exam":
 		var at time.Time
@@ -186,6 +220,122 @@ func (s *Server) handleGroupAction(c echo.Context) error {
 		return err
 	}
 	return s.redirect(c, back)
+}
+
+// confirmed reports whether the form of an action that cannot be undone
+// says it was confirmed: a POST without confirm=yes only asks.
+func confirmed(c echo.Context) bool { return c.FormValue("confirm") == "yes" }
+
+// confirmation is what flashd asks before a group action that cannot be
+// undone. The dialog on the group page (with JavaScript) and the page
+// askToConfirm renders (without) say the same.
+type confirmation struct {
+	Question string // the dialog's or page's heading
+	Detail   string // exactly what the action does
+	Button   string // the label of the button that does it
+}
+
+func inviteConfirmation(g *store.Group, days int) confirmation {
+	c := confirmation{
+		Question: fmt.Sprintf("Replace the invite link of %s?", g.Name),
+		Detail:   "The current link stops working: anyone who has it and has not joined yet needs the new one. Members stay members.",
+		Button:   "Replace the link",
+	}
+	switch {
+	case days == 1:
+		c.Detail += " The new link lasts 1 day."
+	case days > 1:
+		c.Detail += fmt.Sprintf(" The new link lasts %d days.", days)
+	case days == 0:
+		c.Detail += " The new link does not expire."
+	}
+	return c
+}
+
+func removeConfirmation(g *store.Group, member string) confirmation {
+	return confirmation{
+		Question: fmt.Sprintf("Remove %s from %s?", member, g.Name),
+		Detail: "Their progress stays theirs; they lose access to the group's page and decks. " +
+			"The invite link is replaced too, so they cannot join again with the one they know.",
+		Button: "Remove " + member,
+	}
+}
+
+func leaveConfirmation(g *store.Group) confirmation {
+	return confirmation{
+		Question: fmt.Sprintf("Leave %s?", g.Name),
+		Detail: "You lose access to the group's page and decks. Your progress stays yours: " +
+			"it is still there if you join again, which takes a new invite link.",
+		Button: "Leave the group",
+	}
+}
+
+func deleteConfirmation(g *store.Group, decks int) confirmation {
+	var others, kept string
+	switch n := g.Members - 1; n {
+	case 0:
+		others = "Nobody else is in the group."
+	case 1:
+		others = "Its other member loses the group's page, and the invite link stops working."
+	default:
+		others = fmt.Sprintf("Its %d other members lose the group's page, and the invite link stops working.", n)
+	}
+	switch decks {
+	case 0:
+		kept = "It has no decks."
+	case 1:
+		kept = "Its deck becomes your private deck; whoever studies it keeps studying it, with their progress."
+	default:
+		kept = fmt.Sprintf("Its %d decks become your private decks; whoever studies them keeps studying them, with their progress.", decks)
+	}
+	return confirmation{
+		Question: fmt.Sprintf("Delete the group %s?", g.Name),
+		Detail:   others + " " + kept,
+		Button:   "Delete the group",
+	}
+}
+
+// ConfirmInvite is what replacing the invite link asks (the new link's
+// days are the form's, unknown here).
+func (p *groupPage) ConfirmInvite() confirmation { return inviteConfirmation(p.Group, -1) }
+
+// ConfirmRemove is what removing the member the page names name asks.
+func (p *groupPage) ConfirmRemove(name string) confirmation {
+	return removeConfirmation(p.Group, name)
+}
+
+// ConfirmLeave is what leaving the group asks.
+func (p *groupPage) ConfirmLeave() confirmation { return leaveConfirmation(p.Group) }
+
+// ConfirmDelete is what deleting the group asks.
+func (p *groupPage) ConfirmDelete() confirmation { return deleteConfirmation(p.Group, len(p.Decks)) }
+
+// confirmPage asks to confirm a group action: its form sends the
+// action's own fields again, with confirm=yes.
+type confirmPage struct {
+	layout
+	confirmation
+	Action string      // the form's action: the request's own path
+	Fields []formField // the action's fields
+	Back   string      // where Cancel goes: the group page
+}
+
+// formField is one hidden field of a form.
+type formField struct{ Name, Value string }
+
+// askToConfirm renders the page that asks to confirm the request's action
+// on group g; fields are the action's, as name and value pairs.
+func (s *Server) askToConfirm(c echo.Context, g *store.Group, q confirmation, fields ...string) error {
+	p := &confirmPage{
+		layout:       s.layout(c, q.Question),
+		confirmation: q,
+		Action:       fmt.Sprintf("/groups/%d/%s", g.ID, c.Param("action")),
+		Back:         fmt.Sprintf("/groups/%d", g.ID),
+	}
+	for i := 0; i+1 < len(fields); i += 2 {
+		p.Fields = append(p.Fields, formField{fields[i], fields[i+1]})
+	}
+	return s.render(c, http.StatusOK, "confirm", p)
 }
 
 // readDeckUpload reads an uploaded deck: the multipart file field "deck",

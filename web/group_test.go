@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -129,7 +130,8 @@ func newGroupWorld(t *testing.T) *groupWorld {
 // TestGroupAuthorization walks every group route as each role and checks
 // the status: a visitor is sent to log in, a non-member (the server admin
 // included) gets 404, a member gets 403 for what only owners or
-// maintainers may do.
+// maintainers may do. An action that asks for confirmation refuses the
+// same way whether confirmed or not.
 func TestGroupAuthorization(t *testing.T) {
 	w := newGroupWorld(t)
 	type want struct{ anon, outsider, admin, member, maint, owner int }
@@ -148,14 +150,19 @@ func TestGroupAuthorization(t *testing.T) {
 		{"flag a group card", "POST", "/review/" + w.cardID + "/action", url.Values{"action": {"flag"}}, want{401, 404, 404, 303, 303, 303}},
 		{"upload a deck", "POST", g + "/decks", url.Values{"markdown": {groupDeckV1}}, want{401, 404, 404, 403, 200, 200}},
 		{"set the exam date", "POST", g + "/exam", url.Values{"exam_date": {"2027-01-15"}}, want{401, 404, 404, 403, 403, 303}},
-		{"replace the invite", "POST", g + "/invite", url.Values{"expires_days": {"7"}}, want{401, 404, 404, 403, 403, 303}},
+		{"ask to replace the invite", "POST", g + "/invite", url.Values{"expires_days": {"7"}}, want{401, 404, 404, 403, 403, 200}},
+		{"replace the invite", "POST", g + "/invite", url.Values{"expires_days": {"7"}, "confirm": {"yes"}}, want{401, 404, 404, 403, 403, 303}},
 		{"change a role", "POST", g + "/role", url.Values{"member": {w.ids["victim"]}, "role": {"maintainer"}}, want{401, 404, 404, 403, 403, 303}},
 		{"appear anonymously", "POST", g + "/anonymous", url.Values{"anonymous": {"1"}}, want{401, 404, 404, 303, 303, 303}},
 		{"pause the group deck", "POST", "/decks/team-deck/pause", url.Values{"paused": {"1"}}, want{401, 404, 404, 303, 303, 303}},
 		{"unknown action", "POST", g + "/explode", nil, want{401, 404, 404, 404, 404, 404}},
-		{"remove a member", "POST", g + "/remove", url.Values{"member": {w.ids["victim"]}}, want{401, 404, 404, 403, 403, 303}},
-		{"leave", "POST", g + "/leave", nil, want{401, 404, 404, 303, 303, 400}},
-		{"delete", "POST", g + "/delete", nil, want{401, 404, 404, 404, 404, 303}}, // member and maintainer have left
+		{"ask to remove a member", "POST", g + "/remove", url.Values{"member": {w.ids["victim"]}}, want{401, 404, 404, 403, 403, 200}},
+		{"remove a member", "POST", g + "/remove", url.Values{"member": {w.ids["victim"]}, "confirm": {"yes"}}, want{401, 404, 404, 403, 403, 303}},
+		{"ask to remove the removed member", "POST", g + "/remove", url.Values{"member": {w.ids["victim"]}}, want{401, 404, 404, 403, 403, 404}},
+		{"ask to delete", "POST", g + "/delete", nil, want{401, 404, 404, 403, 403, 200}},
+		{"ask to leave", "POST", g + "/leave", nil, want{401, 404, 404, 200, 200, 400}},
+		{"leave", "POST", g + "/leave", url.Values{"confirm": {"yes"}}, want{401, 404, 404, 303, 303, 400}},
+		{"delete", "POST", g + "/delete", url.Values{"confirm": {"yes"}}, want{401, 404, 404, 404, 404, 303}}, // member and maintainer have left
 		{"group page after delete", "GET", g, nil, want{303, 404, 404, 404, 404, 404}},
 	}
 	for _, rt := range routes {
@@ -184,6 +191,100 @@ func TestGroupAuthorization(t *testing.T) {
 			if resp.StatusCode != role.status {
 				t.Errorf("%s as %s: %s %s = %d, want %d", rt.name, role.name, rt.method, rt.path, resp.StatusCode, role.status)
 			}
+		}
+	}
+}
+
+// confirmForm is the form of a confirmation page: its action and fields.
+var confirmForm = regexp.MustCompile(`(?s)<form class="confirm-actions" method="post" action="([^"]+)">(.*?)</form>`)
+
+// confirm sends the form of the confirmation page body, as the Confirm
+// button would.
+func (c *client) confirm(body string) (*http.Response, string) {
+	c.t.Helper()
+	m := confirmForm.FindStringSubmatch(body)
+	if m == nil {
+		c.t.Fatalf("no confirmation form in:\n%s", body)
+	}
+	form := url.Values{}
+	for _, f := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(m[2], -1) {
+		form.Add(f[1], html.UnescapeString(f[2]))
+	}
+	return c.post(html.UnescapeString(m[1]), form)
+}
+
+// TestGroupConfirmations: replacing the invite link, removing a member,
+// leaving and deleting the group do nothing when posted without
+// confirm=yes, and answer with a page that says what would happen; its
+// Confirm button does it, its Cancel link goes back to the group.
+func TestGroupConfirmations(t *testing.T) {
+	w := newGroupWorld(t)
+	g := w.groupPath
+	victim := newClient(t, w.anon.srv)
+	victim.get("/login")
+	victim.post("/login", url.Values{"username": {"victim"}, "password": {"victim-password"}})
+	if resp, _ := victim.get(g); resp.StatusCode != 200 {
+		t.Fatalf("the victim is not in the group: %d", resp.StatusCode)
+	}
+	inviteOf := func() string {
+		_, page := w.owner.get(g)
+		return regexp.MustCompile(`/join/[A-Za-z0-9_-]+`).FindString(page)
+	}
+	for _, tc := range []struct {
+		name     string
+		c        *client
+		action   string
+		form     url.Values
+		question string   // the page's h1
+		detail   []string // what the page says will happen
+		done     func() bool
+		to       string // where the confirmed action goes
+	}{
+		{"replace the invite", w.owner, "/invite", url.Values{"expires_days": {"7"}},
+			"Replace the invite link of Team?", []string{"The current link stops working", "The new link lasts 7 days."},
+			func() bool { return inviteOf() != w.invite }, g},
+		{"remove a member", w.owner, "/remove", url.Values{"member": {w.ids["victim"]}},
+			"Remove victim from Team?", []string{"Their progress stays theirs; they lose access to the group&#39;s page and decks."},
+			func() bool { resp, _ := victim.get(g); return resp.StatusCode == http.StatusNotFound }, g},
+		{"leave", w.member, "/leave", nil,
+			"Leave Team?", []string{"Your progress stays yours"},
+			func() bool { resp, _ := w.member.get(g); return resp.StatusCode == http.StatusNotFound }, "/groups"},
+		{"delete", w.owner, "/delete", nil,
+			"Delete the group Team?", []string{"Its other member loses the group&#39;s page", "Its deck becomes your private deck"},
+			func() bool { resp, _ := w.owner.get(g); return resp.StatusCode == http.StatusNotFound }, "/groups"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			invite := inviteOf()
+			tc.c.get(g)
+			form := url.Values{}
+			for k, v := range tc.form {
+				form[k] = v
+			}
+			resp, body := tc.c.post(g+tc.action, form)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>"+strings.ReplaceAll(tc.question, "?", "?</h1>")) {
+				t.Fatalf("unconfirmed: %d, want 200 and the h1 %q:\n%s", resp.StatusCode, tc.question, body)
+			}
+			for _, d := range tc.detail {
+				if !strings.Contains(body, d) {
+					t.Errorf("the confirmation page does not say %q:\n%s", d, body)
+				}
+			}
+			if !strings.Contains(body, `<a class="button" href="`+g+`">Cancel</a>`) {
+				t.Errorf("no Cancel link back to the group:\n%s", body)
+			}
+			if tc.done() || inviteOf() != invite {
+				t.Fatal("the unconfirmed action was done")
+			}
+			resp, _ = tc.c.confirm(body)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.to {
+				t.Fatalf("confirmed: %d %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), tc.to)
+			}
+			if !tc.done() {
+				t.Error("the confirmed action was not done")
+			}
+		})
+		if t.Failed() {
+			return
 		}
 	}
 }

@@ -189,5 +189,91 @@
     if (!link || !ta) return;
     e.preventDefault();
     goToLine(ta, parseInt(link.dataset.line, 10) || 1);
+// == confirmations ==
+// A submit button marked data-confirm asks in the page's dialog before its
+// form is sent; Confirm sends it with confirm=yes, Cancel and Escape send
+// nothing. Without JavaScript the form goes as it is and the server asks
+// on a page of its own, so nothing is done unasked either way.
+(function () {
+  "use strict";
+  var dialog, pending;
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var d = document.getElementById("confirm-dialog");
+    if (!d || typeof d.showModal !== "function") return;
+    dialog = d;
+    d.querySelector("[data-confirm-ok]").addEventListener("click", function () { d.close("ok"); });
+    d.querySelector("[data-confirm-cancel]").addEventListener("click", function () { d.close("cancel"); });
+    d.addEventListener("close", function () {
+      var p = pending;
+      pending = null;
+      if (!p) return;
+      if (d.returnValue !== "ok") {
+        p.button.focus();
+        return;
+      }
+      var yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "confirm";
+      yes.value = "yes";
+      p.form.appendChild(yes);
+      if (p.form.requestSubmit) p.form.requestSubmit(p.button);
+      else p.form.submit();
+      // The form's data is taken: a page restored from the back button
+      // asks again.
+      yes.remove();
+    });
+  });
+
+  document.addEventListener("submit", function (e) {
+    var b = e.submitter;
+    if (!dialog || !b || !b.hasAttribute("data-confirm")) return;
+    if (e.target.querySelector('input[name="confirm"][value="yes"]')) return;
+    e.preventDefault();
+    dialog.querySelector("#confirm-question").textContent = b.getAttribute("data-confirm");
+    dialog.querySelector("#confirm-detail").textContent = b.getAttribute("data-confirm-detail") || "";
+    dialog.querySelector("[data-confirm-ok]").textContent = b.getAttribute("data-confirm-button") || "Confirm";
+    pending = { form: e.target, button: b };
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+
+  // Copy link: a button marked data-copy="ID" copies the text of element
+  // ID and says so in the status element data-copy-status names. Where the
+  // clipboard is refused (a page not served over HTTPS), the text is
+  // selected for copying by hand. Without JavaScript the button stays
+  // hidden; the link is on the page to select.
+  var cleared;
+  function say(status, text) {
+    status.textContent = text;
+    clearTimeout(cleared);
+    cleared = setTimeout(function () { status.textContent = ""; }, 4000);
+  }
+  function selectText(el) {
+    var r = document.createRange();
+    r.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-copy]").forEach(function (b) {
+      var source = document.getElementById(b.getAttribute("data-copy"));
+      var status = document.getElementById(b.getAttribute("data-copy-status"));
+      if (!source || !status) return;
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var text = source.textContent.trim();
+        var byHand = function () {
+          selectText(source);
+          say(status, "Link selected: copy it now.");
+        };
+        if (!navigator.clipboard || !navigator.clipboard.writeText) {
+          byHand();
+          return;
+        }
+        navigator.clipboard.writeText(text).then(function () { say(status, "Copied"); }, byHand);
+      });
+    });
   });
 })();
