@@ -189,6 +189,10 @@
     if (!link || !ta) return;
     e.preventDefault();
     goToLine(ta, parseInt(link.dataset.line, 10) || 1);
+  });
+})();
+
+
 // == confirmations ==
 // A submit button marked data-confirm asks in the page's dialog before its
 // form is sent; Confirm sends it with confirm=yes, Cancel and Escape send
