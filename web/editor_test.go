@@ -32,14 +32,8 @@ func TestEditorAuthorization(t *testing.T) {
 	}
 	private := "/decks/" + res.Slug
 	newDeck := strings.Replace(groupDeckV1, "id: team-deck", "id: team-two", 1)
-	type want struct{ anon, outsider, admin, member, maint, owner int }
-	routes := []struct {
-		name   string
-		method string
-		path   string
-		form   url.Values
-		want   want
-	}{
+	type want = roleWant
+	routes := []roleRoute{
 		{"edit a group deck", "GET", "/decks/team-deck/edit", nil, want{303, 404, 404, 403, 200, 200}},
 		{"check a group deck", "POST", "/decks/team-deck/edit/lint", url.Values{"markdown": {groupDeckV1}}, want{401, 404, 404, 403, 200, 200}},
 		{"save a group deck", "POST", "/decks/team-deck/edit", url.Values{"markdown": {groupDeckV1}}, want{401, 404, 404, 403, 200, 200}},
@@ -57,38 +51,11 @@ func TestEditorAuthorization(t *testing.T) {
 		{"save a built-in deck", "POST", "/decks/aws-dva-c02-containers/edit", url.Values{"markdown": {groupDeckV1}}, want{401, 403, 403, 403, 403, 403}},
 		{"edit no deck", "GET", "/decks/no-such-deck/edit", nil, want{303, 404, 404, 404, 404, 404}},
 	}
-	for _, rt := range routes {
-		for _, role := range []struct {
-			name   string
-			c      *client
-			status int
-		}{
-			{"anonymous", w.anon, rt.want.anon}, {"non-member", w.outsider, rt.want.outsider}, {"admin", w.admin, rt.want.admin},
-			{"member", w.member, rt.want.member}, {"maintainer", w.maint, rt.want.maint}, {"owner", w.owner, rt.want.owner},
-		} {
-			role.c.get("/login") // refresh the client's CSRF token
-			if role.c != w.anon {
-				role.c.get("/groups")
-			}
-			var resp *http.Response
-			var body string
-			if rt.method == "GET" {
-				resp, body = role.c.get(rt.path)
-			} else {
-				form := url.Values{}
-				for k, v := range rt.form {
-					form[k] = v
-				}
-				resp, body = role.c.post(rt.path, form)
-			}
-			if resp.StatusCode != role.status {
-				t.Errorf("%s as %s: %s %s = %d, want %d", rt.name, role.name, rt.method, rt.path, resp.StatusCode, role.status)
-			}
-			if resp.StatusCode == 200 && rt.method == "GET" && !strings.Contains(body, `id="deck-source"`) {
-				t.Errorf("%s as %s: no editor on the page", rt.name, role.name)
-			}
+	w.walkRoles(t, routes, func(rt roleRoute, role string, status int, body string) {
+		if status == 200 && rt.method == "GET" && !strings.Contains(body, `id="deck-source"`) {
+			t.Errorf("%s as %s: no editor on the page", rt.name, role)
 		}
-	}
+	})
 	if _, body := w.victim(t).get(private); !strings.Contains(body, "Mine?") {
 		t.Error("the victim's private deck changed")
 	}

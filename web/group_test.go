@@ -134,15 +134,9 @@ func newGroupWorld(t *testing.T) *groupWorld {
 // same way whether confirmed or not.
 func TestGroupAuthorization(t *testing.T) {
 	w := newGroupWorld(t)
-	type want struct{ anon, outsider, admin, member, maint, owner int }
+	type want = roleWant
 	g := w.groupPath
-	routes := []struct {
-		name   string
-		method string
-		path   string
-		form   url.Values
-		want   want
-	}{
+	routes := []roleRoute{
 		{"group page", "GET", g, nil, want{303, 404, 404, 200, 200, 200}},
 		{"group deck page", "GET", "/decks/team-deck", nil, want{303, 404, 404, 200, 200, 200}},
 		{"group card", "GET", "/review?card=" + w.cardID, nil, want{303, 404, 404, 200, 200, 200}},
@@ -165,6 +159,25 @@ func TestGroupAuthorization(t *testing.T) {
 		{"delete", "POST", g + "/delete", url.Values{"confirm": {"yes"}}, want{401, 404, 404, 404, 404, 303}}, // member and maintainer have left
 		{"group page after delete", "GET", g, nil, want{303, 404, 404, 404, 404, 404}},
 	}
+	w.walkRoles(t, routes, nil)
+}
+
+// roleWant is the status each role of a group world gets for a route.
+type roleWant struct{ anon, outsider, admin, member, maint, owner int }
+
+// roleRoute is one route of an authorisation table.
+type roleRoute struct {
+	name   string
+	method string
+	path   string
+	form   url.Values
+	want   roleWant
+}
+
+// walkRoles sends every route as every role of the world, in order, and
+// checks the status; check, if not nil, also gets each body.
+func (w *groupWorld) walkRoles(t *testing.T, routes []roleRoute, check func(rt roleRoute, role string, status int, body string)) {
+	t.Helper()
 	for _, rt := range routes {
 		for _, role := range []struct {
 			name   string
@@ -179,17 +192,21 @@ func TestGroupAuthorization(t *testing.T) {
 				role.c.get("/groups")
 			}
 			var resp *http.Response
-			form := url.Values{}
-			for k, v := range rt.form {
-				form[k] = v
-			}
+			var body string
 			if rt.method == "GET" {
-				resp, _ = role.c.get(rt.path)
+				resp, body = role.c.get(rt.path)
 			} else {
-				resp, _ = role.c.post(rt.path, form)
+				form := url.Values{}
+				for k, v := range rt.form {
+					form[k] = v
+				}
+				resp, body = role.c.post(rt.path, form)
 			}
 			if resp.StatusCode != role.status {
 				t.Errorf("%s as %s: %s %s = %d, want %d", rt.name, role.name, rt.method, rt.path, resp.StatusCode, role.status)
+			}
+			if check != nil {
+				check(rt, role.name, resp.StatusCode, body)
 			}
 		}
 	}
