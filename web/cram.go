@@ -49,17 +49,14 @@ type cramPage struct {
 	Pane *cramPane
 }
 
-// maxCramIDs bounds the card ids a cram link may carry.
-const maxCramIDs = store.MaxCram
-
 // parseIDs reads a comma-separated list of card ids.
 func parseIDs(v string) ([]int64, error) {
 	if v == "" {
 		return nil, nil
 	}
 	parts := strings.Split(v, ",")
-	if len(parts) > maxCramIDs {
-		return nil, store.Errorf(store.EInvalid, "A cram holds at most %d cards.", maxCramIDs)
+	if len(parts) > store.MaxCram {
+		return nil, store.Errorf(store.EInvalid, "A cram holds at most %d cards.", store.MaxCram)
 	}
 	ids := make([]int64, 0, len(parts))
 	for _, p := range parts {
@@ -147,7 +144,6 @@ func (st cramState) answered(card int64, again bool) cramState {
 	next := st
 	next.Index++
 	next.Seen++
-	next.Again = st.Again
 	if again {
 		next.Missed++
 		next.Again = append(append([]int64(nil), st.Again...), card)
