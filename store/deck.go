@@ -188,13 +188,11 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 	err := tx.GetContext(ctx, &deck, `SELECT id, slug, source_hash, group_id, owner_id FROM decks WHERE slug = ?`, slug)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		r, err := tx.ExecContext(ctx, `INSERT INTO decks (slug, title, description, tags, source_hash, source, builtin, group_id, owner_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			slug, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now)
-		if err != nil {
+		if err := tx.GetContext(ctx, &deck.ID, `INSERT INTO decks (slug, title, description, tags, source_hash, source, builtin, group_id, owner_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			slug, d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, nullable(opt.GroupID), nullable(opt.OwnerID), now, now); err != nil {
 			return err
 		}
-		deck.ID, _ = r.LastInsertId()
 	case err != nil:
 		return err
 	case !opt.sameScope(&deck):

@@ -12,6 +12,9 @@ import (
 // lock held too long is busy. Errors that already carry a code, and all
 // others, pass through unchanged.
 func translate(err error) error {
+	if pgCode(err) != "" {
+		return translatePostgres(err)
+	}
 	var se *sqlite.Error
 	if err == nil || !errors.As(err, &se) {
 		return err

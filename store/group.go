@@ -62,12 +62,10 @@ func (db *DB) CreateGroup(ctx context.Context, u *User, name string) (*Group, er
 	var id int64
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
-		r, err := tx.ExecContext(ctx, `INSERT INTO groups (name, invite_code, created_at) VALUES (?, ?, ?)`, name, randomToken(16), now)
-		if err != nil {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO groups (name, invite_code, created_at) VALUES (?, ?, ?) RETURNING id`, name, randomToken(16), now); err != nil {
 			return err
 		}
-		id, _ = r.LastInsertId()
-		_, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)`, id, u.ID, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)`, id, u.ID, now)
 		return err
 	})
 	if err != nil {
@@ -303,7 +301,7 @@ func (db *DB) DeleteGroup(ctx context.Context, u *User, groupID int64) error {
 		// Private decks live at their owner's address (privateSlug); only
 		// a private deck of the owner can hold it, and none holds it here
 		// since a deck id is unique per scope.
-		if _, err := tx.ExecContext(ctx, `UPDATE decks SET owner_id = ?, group_id = NULL, slug = 'u' || ? || '-' || slug WHERE group_id = ?`, u.ID, u.ID, groupID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET owner_id = ?, group_id = NULL, slug = ? || slug WHERE group_id = ?`, u.ID, privateSlug(u.ID, ""), groupID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, groupID)
@@ -554,7 +552,7 @@ func (db *DB) GroupReport(ctx context.Context, u *User, groupID int64) (*GroupRe
 		return nil, fmt.Errorf("group members: %w", err)
 	}
 	const groupCards = `SELECT c.id FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.group_id = ? AND c.retired_at IS NULL`
-	if err := db.ro.GetContext(ctx, &rep.Cards, `SELECT COUNT(*) FROM (`+groupCards+`)`, groupID); err != nil {
+	if err := db.ro.GetContext(ctx, &rep.Cards, `SELECT COUNT(*) FROM (`+groupCards+`) AS group_cards`, groupID); err != nil {
 		return nil, fmt.Errorf("group cards: %w", err)
 	}
 

@@ -219,12 +219,21 @@ func (db *DB) readTx(ctx context.Context, fn func(ctx context.Context, q cached)
 	}
 	defer func() { <-db.readSlots }()
 	ctx = stmtContext(ctx)
-	tx, err := db.ro.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.ro.BeginTxx(ctx, db.readOptions())
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	return fn(ctx, cached{c: db.rq.c, tx: tx})
+}
+
+// readOptions are a read transaction's options: on PostgreSQL, REPEATABLE
+// READ, so that all its statements see one snapshot as on SQLite.
+func (db *DB) readOptions() *sql.TxOptions {
+	if db.pg {
+		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	return &sql.TxOptions{ReadOnly: true}
 }
 
 // stmtContext returns ctx without its cancellation, for the short

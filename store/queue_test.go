@@ -137,7 +137,7 @@ func checkCounters(t *testing.T, db *DB, u *User, q *Queue, step int) {
 	var kept, recount [3]int
 	db.ro.QueryRow(`SELECT COALESCE(MAX(ratings), 0), COALESCE(MAX(new_done), 0), COALESCE(MAX(reviews_done), 0) FROM study_days WHERE user_id = ? AND day = ?`,
 		u.ID, set.DayNumber(now)).Scan(&kept[0], &kept[1], &kept[2])
-	db.ro.QueryRow(`SELECT COUNT(*), COALESCE(SUM(prev_phase = 0), 0), COALESCE(SUM(prev_phase = 2), 0) FROM reviews
+	db.ro.QueryRow(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN prev_phase = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN prev_phase = 2 THEN 1 ELSE 0 END), 0) FROM reviews
 		WHERE user_id = ? AND undone_at IS NULL AND reviewed_at >= ? AND reviewed_at < ?`, u.ID, dayStart, dayEnd).Scan(&recount[0], &recount[1], &recount[2])
 	if kept != recount {
 		t.Errorf("%s: day counts (ratings, new, reviews) kept %v, recounted %v", at, kept, recount)
@@ -148,13 +148,13 @@ func checkCounters(t *testing.T, db *DB, u *User, q *Queue, step int) {
 		SELECT l.deck_id, l.kind, l.studied FROM learner_decks l WHERE l.user_id = ? AND l.studied <> 0
 		EXCEPT
 		SELECT c.deck_id, c.kind, COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-		WHERE s.user_id = ? AND c.retired_at IS NULL AND s.phase <> 0 GROUP BY c.deck_id, c.kind)`, u.ID, u.ID).Scan(&bad)
+		WHERE s.user_id = ? AND c.retired_at IS NULL AND s.phase <> 0 GROUP BY c.deck_id, c.kind) AS wrong`, u.ID, u.ID).Scan(&bad)
 	var missing int
 	db.ro.QueryRow(`SELECT COUNT(*) FROM (
 		SELECT c.deck_id, c.kind, COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
 		WHERE s.user_id = ? AND c.retired_at IS NULL AND s.phase <> 0 GROUP BY c.deck_id, c.kind
 		EXCEPT
-		SELECT l.deck_id, l.kind, l.studied FROM learner_decks l WHERE l.user_id = ?)`, u.ID, u.ID).Scan(&missing)
+		SELECT l.deck_id, l.kind, l.studied FROM learner_decks l WHERE l.user_id = ?) AS missing`, u.ID, u.ID).Scan(&missing)
 	if bad+missing > 0 {
 		t.Errorf("%s: studied counts differ from a recount (%d kept wrong, %d missing)", at, bad, missing)
 	}
@@ -170,9 +170,9 @@ func checkCounters(t *testing.T, db *DB, u *User, q *Queue, step int) {
 	var newDone, reviewsDone, learning, due, avail int
 	newDone, reviewsDone = recount[1], recount[2]
 	db.ro.QueryRow(`SELECT
-		COALESCE(SUM(s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ?), 0),
-		COALESCE(SUM(s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ?), 0),
-		COALESCE(SUM(COALESCE(s.phase, 0) = 0 AND COALESCE(s.suspended, 0) = 0 AND COALESCE(s.buried_until, 0) <= ?), 0)
+		COALESCE(SUM(CASE WHEN s.phase IN (1, 3) AND s.due <= ? AND s.suspended = 0 AND s.buried_until <= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN s.phase = 2 AND s.due < ? AND s.suspended = 0 AND s.buried_until <= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN COALESCE(s.phase, 0) = 0 AND COALESCE(s.suspended, 0) = 0 AND COALESCE(s.buried_until, 0) <= ? THEN 1 ELSE 0 END), 0)
 		FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id WHERE c.retired_at IS NULL`,
 		nowMS+srs.LearnAhead.Milliseconds(), nowMS, dayEnd, nowMS, nowMS, u.ID).Scan(&learning, &due, &avail)
 	want := Counts{New: min(avail, max(0, set.NewPerDay-newDone)), Learning: learning, Review: min(due, max(0, set.ReviewsPerDay-reviewsDone))}

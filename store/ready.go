@@ -4,16 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io/fs"
-
-	"github.com/flashd/flashd/migrations"
 )
 
 // Ready reports whether the database answers on both pools and has every
 // migration this binary embeds applied: what a load balancer's readiness
 // probe (/readyz) asks before it sends a replica traffic.
 func (db *DB) Ready(ctx context.Context) error {
-	names, err := fs.Glob(migrations.FS, "*.sql")
+	_, names, err := db.migrationFiles()
 	if err != nil {
 		return err
 	}
@@ -33,5 +30,8 @@ func (db *DB) Ready(ctx context.Context) error {
 // Pools returns the database's connection pools by name ("write",
 // "read"), for exporting their statistics (sql.DBStats).
 func (db *DB) Pools() map[string]*sql.DB {
+	if db.pg {
+		return map[string]*sql.DB{"postgres": db.rw.DB}
+	}
 	return map[string]*sql.DB{"write": db.rw.DB, "read": db.ro.DB}
 }

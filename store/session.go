@@ -65,8 +65,8 @@ func (db *DB) AddNewToday(ctx context.Context, u *User, n int) error {
 	day := u.Settings().DayNumber(db.Now())
 	err := db.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(stmtContext(ctx), `INSERT INTO study_days (user_id, day, extra_new) VALUES (?, ?, ?)
-			ON CONFLICT (user_id, day) DO UPDATE SET extra_new = MIN(?, study_days.extra_new + excluded.extra_new)`,
-			u.ID, day, n, MaxExtraNew)
+			ON CONFLICT (user_id, day) DO UPDATE SET extra_new = CASE WHEN study_days.extra_new + excluded.extra_new > ? THEN ? ELSE study_days.extra_new + excluded.extra_new END`,
+			u.ID, day, n, MaxExtraNew, MaxExtraNew)
 		return err
 	})
 	if err != nil {

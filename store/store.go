@@ -1,5 +1,7 @@
 // Package store keeps flashd's data in SQLite, through sqlx on the pure-Go
-// modernc.org/sqlite driver. It is the only package that speaks SQL.
+// modernc.org/sqlite driver, or in PostgreSQL through pgx (see
+// postgres.go for what differs there). It is the only package that
+// speaks SQL.
 //
 // A DB holds two pools on one file: a single writer connection, which one
 // goroutine drives (SQLite allows one writer at a time; writes queue in Go,
@@ -37,9 +39,10 @@ import (
 
 // DB is an open flashd database.
 type DB struct {
-	rw   *sqlx.DB // one connection, for writes
-	ro   *sqlx.DB // read-only connections
-	path string
+	rw   *sqlx.DB // one connection, for writes (PostgreSQL: the one pool)
+	ro   *sqlx.DB // read-only connections (PostgreSQL: the same pool as rw)
+	path string   // the SQLite file, or the PostgreSQL URL without its password
+	pg   bool     // PostgreSQL
 
 	rq      cached     // cached statements on ro, for hot reads
 	rwStmts *stmtCache // cached statements on rw, for hot writes (see tq)
@@ -97,8 +100,12 @@ func dsn(path string, readOnly bool) string {
 }
 
 // Open opens (creating if needed) the database at path and applies the
-// migrations it lacks.
+// migrations it lacks. A path that is a postgres:// URL opens that
+// PostgreSQL database instead of a SQLite file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path)
+	}
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -215,6 +222,10 @@ func (db *DB) Close() error {
 	db.stop()
 	db.background.Wait()
 	db.stopWriter()
+	if db.pg {
+		db.rq.c.close()
+		return db.rw.Close()
+	}
 	if db.checkpoints != nil {
 		close(db.stopCheckpoints)
 		<-db.checkpointsDone
@@ -244,27 +255,50 @@ func (db *DB) Ping(ctx context.Context) error {
 // now returns the clock's time in Unix milliseconds.
 func (db *DB) now() int64 { return db.Now().UnixMilli() }
 
+// IsPostgres reports whether the database is PostgreSQL.
+func (db *DB) IsPostgres() bool { return db.pg }
+
+// migrationFiles returns the migrations for the database's engine, by
+// name in the order they apply.
+func (db *DB) migrationFiles() (fs.FS, []string, error) {
+	dir := migrations.FS
+	if db.pg {
+		dir = migrations.Postgres
+	}
+	names, err := fs.Glob(dir, "*.sql")
+	sort.Strings(names)
+	return dir, names, err
+}
+
 // migrate applies the embedded migrations the database has not recorded,
-// one transaction per file.
+// one transaction per file; on PostgreSQL under an advisory lock, so that
+// of replicas starting together one migrates and the others then find
+// nothing left to do.
 func (db *DB) migrate(ctx context.Context) error {
+	if db.pg {
+		unlock, err := db.advisoryLock(ctx, lockMigrations)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	if _, err := db.rw.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name       TEXT PRIMARY KEY,
-		applied_at INTEGER NOT NULL
+		applied_at BIGINT NOT NULL
 	)`); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations.FS, "*.sql")
+	dir, names, err := db.migrationFiles()
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	for _, name := range names {
 		err := db.write(ctx, func(tx *sqlx.Tx) error {
 			var n int
 			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name); err != nil || n > 0 {
 				return err
 			}
-			body, err := fs.ReadFile(migrations.FS, name)
+			body, err := fs.ReadFile(dir, name)
 			if err != nil {
 				return err
 			}
@@ -298,6 +332,9 @@ func timeMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // which fails if anything (a file, a symbolic link) is there: a backup
 // never writes through a link, and path is never a half-written copy.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg {
+		return errors.New("backup: this database is PostgreSQL: back it up with pg_dump (one consistent snapshot, taken while flashd runs), e.g. pg_dump --format=custom --file=flashd.dump URL")
+	}
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("backup %s: the file exists", path)
 	}
@@ -384,6 +421,9 @@ func fileURI(path string) string {
 // IntegrityCheck runs SQLite's integrity check and returns its verdict
 // ("ok" when the file is sound).
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	if db.pg {
+		return "", errors.New("integrity check: this database is PostgreSQL, which checks its own pages (see pg_amcheck)")
+	}
 	var result string
 	err := db.ro.GetContext(ctx, &result, `PRAGMA integrity_check`)
 	return result, err

@@ -6,11 +6,29 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/flashd/flashd/store/storetest"
 )
 
-// openTestDB opens a fresh database file in a temporary directory, with a
-// clock fixed at 2026-03-01 12:00 UTC.
+// openTestDB opens a fresh database (a file in a temporary directory, or
+// a PostgreSQL schema of its own under FLASHD_TEST_POSTGRES: see
+// storetest), with a clock fixed at 2026-03-01 12:00 UTC.
 func openTestDB(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), storetest.Target(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return clock }
+	return db
+}
+
+// openSQLiteTestDB is openTestDB on SQLite whatever the test run's
+// engine, for tests of what only the SQLite store has (its pragmas, its
+// writer goroutine).
+func openSQLiteTestDB(tb testing.TB) *DB {
 	tb.Helper()
 	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "flashd.db"))
 	if err != nil {
@@ -23,7 +41,7 @@ func openTestDB(tb testing.TB) *DB {
 }
 
 func TestOpenSettings(t *testing.T) {
-	db := openTestDB(t)
+	db := openSQLiteTestDB(t)
 	ctx := context.Background()
 	// Every connection of both pools must carry the DSN's settings.
 	for name, pool := range map[string]interface {

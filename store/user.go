@@ -191,6 +191,9 @@ func (db *DB) createUser(ctx context.Context, username, password string, admin b
 	}
 	var u *User
 	err = db.write(ctx, func(tx *sqlx.Tx) error {
+		// Safe to run twice (PostgreSQL retries): admin is decided here
+		// afresh from the caller's wish, never from an earlier attempt.
+		admin := admin
 		var n int
 		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
 			return err
@@ -216,12 +219,11 @@ func (db *DB) createUser(ctx context.Context, username, password string, admin b
 		if exists > 0 {
 			return Errorf(EConflict, "The username %q is taken.", username)
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)`,
-			username, strings.ToLower(username), string(hash), admin, db.now())
-		if err != nil {
+		var id int64
+		if err := tx.GetContext(ctx, &id, `INSERT INTO users (username, username_key, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			username, strings.ToLower(username), string(hash), admin, db.now()); err != nil {
 			return err
 		}
-		id, _ := r.LastInsertId()
 		u = &User{}
 		if err := tx.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
 			return err

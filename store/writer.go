@@ -27,6 +27,7 @@ const MaxBatch = 64
 // writerStats counts the writer's transactions, for tests and figures.
 type writerStats struct {
 	commits atomic.Int64 // batch transactions begun
+	retries atomic.Int64 // PostgreSQL: transactions run again after a serialization failure
 }
 
 // writeJob is one write waiting for the writer.
@@ -66,6 +67,10 @@ func (db *DB) writeAlone(ctx context.Context, fn func(tx *sqlx.Tx) error) error 
 }
 
 func (db *DB) enqueue(ctx context.Context, fn func(tx *sqlx.Tx) error, alone bool) error {
+	if db.pg {
+		// Many writers at once, across replicas: the database orders them.
+		return db.writePostgres(ctx, fn)
+	}
 	if db.writes == nil {
 		// Before the writer starts (migrations) writes run directly.
 		return db.writeNow(ctx, fn)

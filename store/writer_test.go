@@ -14,7 +14,7 @@ import (
 // queue up, some of which fail: the waiting writes commit together, each
 // caller hears its own outcome, and a failed write leaves nothing behind.
 func TestWriterGroupCommit(t *testing.T) {
-	db := openTestDB(t)
+	db := openSQLiteTestDB(t) // PostgreSQL has no writer goroutine
 	ctx := context.Background()
 	if _, err := db.rw.Exec(`CREATE TABLE w (n INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flashd/flashd/decks"
 	"github.com/flashd/flashd/store"
+	"github.com/flashd/flashd/store/storetest"
 )
 
 // newTestServer returns a server on a fresh database holding the built-in
@@ -23,7 +23,7 @@ import (
 func newTestServer(tb testing.TB, srcs ...string) (*Server, *store.DB) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "flashd.db"))
+	db, err := store.Open(ctx, storetest.Target(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func runLint(ctx context.Context, args []string, getenv func(string) string, std
 // if any has a problem, none is imported.
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

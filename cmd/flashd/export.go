@@ -19,7 +19,7 @@ const exportUsage = "usage: flashd export [--db FILE] --deck ID [--format anki-c
 // history) to stdout or to -o FILE.
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	deckID := fs.String("deck", "", "id of the deck to export")
 	format := fs.String("format", "anki-csv", "output format: anki-csv or apkg")
 	user := fs.String("user", "", "apkg: include this learner's progress and review history")

@@ -37,6 +37,9 @@ func (f *flagSet) envString(name, def, help string) *string {
 // openExisting opens a database that must already exist: commands that
 // read one should not create an empty file by mistake.
 func openExisting(ctx context.Context, path string) (*store.DB, error) {
+	if store.IsPostgres(path) {
+		return store.Open(ctx, path)
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}

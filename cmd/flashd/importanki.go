@@ -21,7 +21,7 @@ const importAnkiUsage = "usage: flashd import-anki [--db FILE] [--user NAME [--p
 // decks unless --public.
 func runImportAnki(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("import-anki", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	user := fs.String("user", "", "replay the package's review history for this learner; the decks become theirs")
 	public := fs.Bool("public", false, "with --user: make the decks public instead of the learner's private decks")
 	mdDir := fs.String("md", ".", "write each deck's Markdown into this folder")

@@ -15,7 +15,7 @@ import (
 // reviews better, and prints the figures.
 func runOptimize(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("optimize", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	user := fs.String("user", "", "the learner to optimize (default: every learner)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -25,7 +25,7 @@ const shutdownGrace = 10 * time.Second
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", getenv, stderr)
 	addr := fs.envString("addr", "127.0.0.1:8080", "address to listen on")
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	pprofAddr := fs.envString("pprof", "", "serve Go's profiler on this address (loopback only; off when empty)")
 	trustProxy := fs.envString("trust-proxy", "", "set to 1 behind a reverse proxy on a loopback or private address: client addresses come from X-Forwarded-For")
 	metricsAddr := fs.envString("metrics", "", "serve Prometheus metrics at /metrics on this address (loopback only; off when empty)")
@@ -100,7 +100,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "flashd listening on http://%s (database %s)\n", ln.Addr(), *dbPath)
+	fmt.Fprintf(stdout, "flashd listening on http://%s (database %s)\n", ln.Addr(), store.Redact(*dbPath))
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -24,7 +24,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New(userUsage)
 	}
 	fs := newFlags("user add", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	admin := fs.Bool("admin", false, "make the user an administrator")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -57,7 +57,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 // runUserDisable disables or enables an account as the operator.
 func runUserDisable(ctx context.Context, disable bool, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("user", getenv, stderr)
-	dbPath := fs.envString("db", "./flashd.db", "SQLite database file")
+	dbPath := fs.envString("db", "./flashd.db", "SQLite database file, or a postgres:// URL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
