@@ -123,14 +123,20 @@ func (db *DB) ImportAnki(ctx context.Context, c *anki.Collection, opt AnkiImport
 		log, warnings = ankiLogByCard(c, db.Now())
 		res.Warnings = append(res.Warnings, warnings...)
 	}
+	readWarnings := len(res.Warnings)
 	err = db.writeAlone(ctx, func(tx *sqlx.Tx) error {
+		// Afresh on each attempt (PostgreSQL may run this again): the
+		// results, the history's warnings, and each deck's copy, whose
+		// cards storeMedia rewrites.
 		res.Decks = res.Decks[:0]
+		res.Warnings = res.Warnings[:readWarnings]
 		now := db.now()
 		for _, p := range all {
 			r := ImportResult{Deck: p.deck.ID, Slug: p.slug}
 			o := opt.ImportOptions
 			o.Media = p.media
-			if err := importDeckTx(ctx, tx, p.deck, o, now, &r); err != nil {
+			d := *p.deck
+			if err := importDeckTx(ctx, tx, &d, o, now, &r); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE decks SET anki_origin = ? WHERE slug = ?`, p.origin, p.slug); err != nil {

@@ -102,7 +102,7 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 		return fmt.Errorf("count day: %w", err)
 	}
 	if st.Phase == 0 {
-		if _, err := tx.Stmt(b.write[4]).ExecContext(ctx, userID, deckID, kind, userID, deckID, kind, cursor, max(cursor, position+1)); err != nil {
+		if _, err := tx.Stmt(b.write[4]).ExecContext(ctx, userID, deckID, kind, deckID, kind, cursor, userID, max(cursor, position+1)); err != nil {
 			return fmt.Errorf("studied: %w", err)
 		}
 	}
@@ -131,7 +131,7 @@ func (b *Baseline) Step(ctx context.Context, userID, cardID, nextCard int64, now
 		return fmt.Errorf("reviews: %w", err)
 	}
 	var newID, newPos int64
-	if err := rtx.Stmt(b.read[5]).QueryRowContext(ctx, userID, deckID, kind, cursor, nowMS).Scan(&newID, &newPos); err != nil && err != sql.ErrNoRows {
+	if err := rtx.Stmt(b.read[5]).QueryRowContext(ctx, deckID, kind, cursor, userID, nowMS).Scan(&newID, &newPos); err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("next new: %w", err)
 	}
 	var c Card

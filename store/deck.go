@@ -78,6 +78,9 @@ type ImportResult struct {
 	Retired   int    // cards that left the deck
 	Unchanged int
 	Skipped   bool // the deck's source was the same as last time
+	// Superseded: a built-in deck was left alone because this source was
+	// imported before and has since been replaced by a newer one.
+	Superseded bool
 }
 
 func (r ImportResult) String() string {
@@ -151,8 +154,6 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 	if err := checkMedia(opt.Media); err != nil {
 		return res, err
 	}
-	dd := *d // storeMedia rewrites the cards' media addresses
-	d = &dd
 	slug := d.ID
 	switch {
 	case opt.OwnerID != 0:
@@ -165,7 +166,14 @@ func (db *DB) ImportDeck(ctx context.Context, d *decks.Deck, opt ImportOptions) 
 	res.Slug = slug
 	// An import may be long: it runs alone, so a rating waits for it at
 	// most once, and ratings never share its transaction.
-	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error { return importDeckTx(ctx, tx, d, opt, db.now(), &res) })
+	err := db.writeAlone(ctx, func(tx *sqlx.Tx) error {
+		// Afresh on each attempt (PostgreSQL may run this again): the
+		// counts, and the deck, whose copy storeMedia rewrites the cards'
+		// media addresses in.
+		res = ImportResult{Deck: d.ID, Slug: slug}
+		dd := *d
+		return importDeckTx(ctx, tx, &dd, opt, db.now(), &res)
+	})
 	var re *RetireError
 	if errors.As(err, &re) {
 		return ImportResult{}, re
@@ -200,8 +208,27 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 		// deck; another group's deck keeps its id. (Private decks have
 		// addresses of their own, so none is ever in the way.)
 		return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
+	case opt.Builtin && deck.SourceHash != d.Hash:
+		var seen int
+		if err := tx.GetContext(ctx, &seen, `SELECT COUNT(*) FROM builtin_imports WHERE slug = ? AND source_hash = ?`, slug, d.Hash); err != nil {
+			return err
+		}
+		if seen > 0 {
+			// This source was replaced by a newer one: leave the deck.
+			res.Skipped, res.Superseded = true, true
+			return nil
+		}
+		action = "updated"
+		if err := updateDeckRow(ctx, tx, deck.ID, d, opt, now); err != nil {
+			return err
+		}
 	case deck.SourceHash == d.Hash:
 		res.Skipped = true
+		if opt.Builtin {
+			if err := noteBuiltin(ctx, tx, slug, d.Hash, now); err != nil {
+				return err
+			}
+		}
 		// Decks imported before sources were kept get theirs now.
 		if _, err := tx.ExecContext(ctx, `UPDATE decks SET source = ? WHERE id = ? AND source = ''`, d.Source, deck.ID); err != nil {
 			return err
@@ -209,8 +236,7 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 		return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
 	default:
 		action = "updated"
-		if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, source = ?, builtin = ?, updated_at = ? WHERE id = ?`,
-			d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, now, deck.ID); err != nil {
+		if err := updateDeckRow(ctx, tx, deck.ID, d, opt, now); err != nil {
 			return err
 		}
 	}
@@ -234,7 +260,53 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 	if err := recordChange(ctx, tx, deck.ID, opt.ActorID, now, action, *res, ""); err != nil {
 		return err
 	}
+	if opt.Builtin {
+		if err := noteBuiltin(ctx, tx, slug, d.Hash, now); err != nil {
+			return err
+		}
+	}
 	return recount(ctx, tx, deck.ID)
+}
+
+// updateDeckRow brings a deck's own row up to date with d.
+func updateDeckRow(ctx context.Context, tx *sqlx.Tx, id int64, d *decks.Deck, opt ImportOptions, now int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, source = ?, builtin = ?, updated_at = ? WHERE id = ?`,
+		d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, now, id)
+	return err
+}
+
+// noteBuiltin records that the built-in deck at slug now has the source
+// with this hash.
+func noteBuiltin(ctx context.Context, tx *sqlx.Tx, slug, hash string, now int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO builtin_imports (slug, source_hash, imported_at) VALUES (?, ?, ?)
+		ON CONFLICT (slug, source_hash) DO NOTHING`, slug, hash, now)
+	return err
+}
+
+// ImportBuiltin imports the decks that ship with flashd (ImportDeck with
+// Builtin set) and calls report with each deck's result or error; an
+// error report returns ends the import with that error. On PostgreSQL the
+// whole import runs under an advisory lock, so of replicas starting
+// together one imports and the others find the decks up to date. A deck
+// source that was imported before and has since been replaced is left
+// alone (Superseded): an older binary restarting during an upgrade never
+// takes a deck back.
+func (db *DB) ImportBuiltin(ctx context.Context, ds []*decks.Deck, report func(ImportResult, error) error) error {
+	if db.pg {
+		unlock, err := db.advisoryLock(ctx, lockBuiltin)
+		if err != nil {
+			return fmt.Errorf("built-in decks: %w", err)
+		}
+		defer unlock()
+	}
+	for _, d := range ds {
+		res, err := db.ImportDeck(ctx, d, ImportOptions{Builtin: true})
+		res.Deck = d.ID
+		if err := report(res, err); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recount brings what the review queue reads of a deck up to date after

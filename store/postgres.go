@@ -11,7 +11,7 @@ package store
 //     0/1 integers both schemas store flags as.
 //   - There is no single writer: each write is a SERIALIZABLE transaction
 //     of its own, run again from the start when PostgreSQL reports a
-//     serialization failure or a deadlock (see writeNow). Write bodies are
+//     serialization failure or a deadlock (see writePostgres). Write bodies are
 //     therefore written to be safe to run twice: all they compute is set
 //     inside the transaction, from scratch.
 //   - Reads run in REPEATABLE READ read-only transactions: one snapshot

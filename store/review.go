@@ -211,8 +211,9 @@ const (
 	// from the old cursor on, that the user has not studied (past the
 	// rated card when there is none).
 	studiedSQL = `INSERT INTO learner_decks (user_id, deck_id, kind, studied, next_position)
-		VALUES (?, ?, ?, 1, COALESCE((SELECT MIN(c.position) FROM cards c LEFT JOIN card_states s ON s.user_id = ? AND s.card_id = c.id
-			WHERE c.deck_id = ? AND c.kind = ? AND c.retired_at IS NULL AND c.position >= ? AND (s.card_id IS NULL OR s.phase = 0)), ?))
+		VALUES (?, ?, ?, 1, COALESCE((SELECT MIN(c.position) FROM cards c
+			WHERE c.deck_id = ? AND c.kind = ? AND c.retired_at IS NULL AND c.position >= ?
+			AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.user_id = ? AND s.card_id = c.id AND s.phase <> 0)), ?))
 		ON CONFLICT (user_id, deck_id, kind) DO UPDATE SET studied = learner_decks.studied + 1, next_position = excluded.next_position`
 )
 
@@ -352,7 +353,7 @@ func (db *DB) RateAnswered(ctx context.Context, u *User, cardID int64, token str
 		}
 		if before.Phase == srs.New {
 			if _, err := q.ExecContext(ctx, studiedSQL, u.ID, t.deckID, string(t.kind),
-				u.ID, t.deckID, string(t.kind), t.cursor, max(t.cursor, t.position+1)); err != nil {
+				t.deckID, string(t.kind), t.cursor, u.ID, max(t.cursor, t.position+1)); err != nil {
 				return err
 			}
 		}

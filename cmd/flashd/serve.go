@@ -60,20 +60,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("built-in decks: %w", err)
 	}
-	for _, d := range builtin {
-		res, err := db.ImportDeck(ctx, d, store.ImportOptions{Builtin: true})
-		if store.ErrorCode(err) == store.EConflict {
+	err = db.ImportBuiltin(ctx, builtin, func(res store.ImportResult, err error) error {
+		switch {
+		case store.ErrorCode(err) == store.EConflict:
 			// A user's deck took the id first: serve without this one
 			// rather than not at all.
-			log.Warn("built-in deck not imported", "deck", d.ID, "err", err)
-			continue
-		}
-		if err != nil {
+			log.Warn("built-in deck not imported", "deck", res.Deck, "err", err)
+		case err != nil:
 			return err
-		}
-		if !res.Skipped {
+		case res.Superseded:
+			log.Warn("built-in deck left as it is: the database has a newer version of it than this binary", "deck", res.Deck)
+		case !res.Skipped:
 			log.Info("imported built-in deck", "result", res.String())
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	srv, err := web.New(db, log, web.Options{TrustProxy: *trustProxy == "1" || *trustProxy == "true"})
