@@ -103,6 +103,20 @@ func dsn(path string, readOnly bool) string {
 // migrations it lacks. A path that is a postgres:// URL opens that
 // PostgreSQL database instead of a SQLite file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// Options change how OpenWith opens a database.
+type Options struct {
+	// NoCheckpoint (SQLite) leaves the WAL to a program that copies it
+	// elsewhere and checkpoints it itself, such as Litestream: flashd then
+	// never checkpoints, neither every second nor at Close, so no frame
+	// leaves the WAL before that program has read it.
+	NoCheckpoint bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 	if IsPostgres(path) {
 		return openPostgres(ctx, path)
 	}
@@ -146,6 +160,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
 	db.startWriter()
+	if opt.NoCheckpoint {
+		return db, nil
+	}
 	if err := db.startCheckpointer(); err != nil {
 		db.Close()
 		return nil, err

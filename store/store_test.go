@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/flashd/flashd/store/storetest"
 )
 
@@ -133,5 +135,38 @@ func TestFilesPrivate(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".flashd-backup-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestNoCheckpoint: with NoCheckpoint flashd leaves the WAL as it is,
+// also at Close, to the program that copies it (which, as Litestream does,
+// keeps a connection of its own open); by default Close folds the WAL back
+// into the database file.
+func TestNoCheckpoint(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "flashd.db")
+		db, err := OpenWith(context.Background(), path, Options{NoCheckpoint: leave})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateUser(context.Background(), "ann", "ann-password", false, SignUpByAdmin); err != nil {
+			t.Fatal(err)
+		}
+		copier, err := sqlx.Open("sqlite", dsn(path, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := copier.Ping(); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		copier.Close()
+		if kept := fi.Size() > 0; kept != leave {
+			t.Errorf("NoCheckpoint %v: the WAL holds %d bytes after Close", leave, fi.Size())
+		}
 	}
 }
