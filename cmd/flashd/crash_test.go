@@ -48,10 +48,11 @@ type process struct {
 	done chan error
 }
 
-// startProcess runs "flashd serve" on a free loopback port over db.
-func startProcess(t *testing.T, db string) *process {
+// startProcess runs "flashd serve" on a free loopback port over db, with
+// any further flags given.
+func startProcess(t *testing.T, db string, flags ...string) *process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)...)
 	cmd.Env = append(os.Environ(), "FLASHD_TEST_MAIN=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

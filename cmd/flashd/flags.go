@@ -34,6 +34,14 @@ func (f *flagSet) envString(name, def, help string) *string {
 	return f.String(name, def, fmt.Sprintf("%s (env %s)", help, env))
 }
 
+// envBool defines a boolean flag whose default is true when
+// FLASHD_<NAME> is 1 or true.
+func (f *flagSet) envBool(name, help string) *bool {
+	env := "FLASHD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	v := f.getenv(env)
+	return f.Bool(name, v == "1" || v == "true", fmt.Sprintf("%s (env %s=1)", help, env))
+}
+
 // openExisting opens a database that must already exist: commands that
 // read one should not create an empty file by mistake.
 func openExisting(ctx context.Context, path string) (*store.DB, error) {

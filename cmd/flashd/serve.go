@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	trustProxy := fs.envString("trust-proxy", "", "set to 1 behind a reverse proxy on a loopback or private address: client addresses come from X-Forwarded-For")
 	metricsAddr := fs.envString("metrics", "", "serve Prometheus metrics at /metrics on this address (loopback only; off when empty)")
 	logFormat := fs.envString("log-format", "text", "log lines as text (key=value) or json")
-	noCheckpoint := fs.envString("no-checkpoint", "", "set to 1 when Litestream (or another WAL copier) replicates the SQLite file: flashd then leaves checkpoints to it")
+	noCheckpoint := fs.envBool("no-checkpoint", "leave SQLite's checkpoints to Litestream (or another program that copies the WAL and checkpoints it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	db, err := store.OpenWith(ctx, *dbPath, store.Options{NoCheckpoint: *noCheckpoint == "1" || *noCheckpoint == "true"})
+	db, err := store.OpenWith(ctx, *dbPath, store.Options{NoCheckpoint: *noCheckpoint})
 	if err != nil {
 		return err
 	}
