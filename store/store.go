@@ -241,6 +241,7 @@ func (db *DB) Close() error {
 	db.stopWriter()
 	if db.pg {
 		db.rq.c.close()
+		db.rwStmts.close()
 		return db.rw.Close()
 	}
 	if db.checkpoints != nil {
