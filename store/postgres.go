@@ -213,7 +213,11 @@ func (db *DB) writePostgres(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	return translatePostgres(err)
 }
 
-// writeOnce runs fn in one SERIALIZABLE transaction.
+// writeOnce runs fn in one SERIALIZABLE transaction. When ctx ends
+// meanwhile, database/sql rolls the transaction back under fn, whose next
+// statement (or the commit) then reports sql.ErrTxDone or a closed
+// connection: that error is ctx's, and is returned as such, so that the
+// caller sees its deadline, not an internal error.
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.rw.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
@@ -221,9 +225,18 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		return orContextErr(ctx, err)
+	}
+	return orContextErr(ctx, tx.Commit())
+}
+
+// orContextErr returns err, or ctx's error in its place when ctx has
+// ended and err is not already it.
+func orContextErr(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
 		return err
 	}
-	return tx.Commit()
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
 }
 
 // advisoryLock holds PostgreSQL's session advisory lock key on a
