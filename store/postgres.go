@@ -16,6 +16,9 @@ package store
 //     inside the transaction, from scratch.
 //   - Reads run in REPEATABLE READ read-only transactions: one snapshot
 //     per read, as SQLite gives.
+//   - The log-in throttle's writes take turns under a table lock and
+//     commit without waiting for the WAL flush (see writeAttempts in
+//     throttle.go).
 //   - Migrations come from migrations.Postgres and run under an advisory
 //     lock (see migrate), as does the built-in deck import (see
 //     ImportDeck), so replicas starting together do each once.
@@ -88,6 +91,7 @@ func openPostgres(ctx context.Context, target string) (*DB, error) {
 		return nil, fmt.Errorf("migrate %s: %w", db.path, err)
 	}
 	db.readSlots = make(chan struct{}, PostgresPool/2)
+	db.attemptSlots = newAttemptSlots()
 	db.rq = cached{c: newStmtCache(pool)}
 	db.rwStmts = newStmtCache(pool)
 	return db, nil
