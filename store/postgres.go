@@ -16,6 +16,9 @@ package store
 //     inside the transaction, from scratch.
 //   - Reads run in REPEATABLE READ read-only transactions: one snapshot
 //     per read, as SQLite gives.
+//   - The log-in throttle's writes take turns under a table lock and
+//     commit without waiting for the WAL flush (see writeAttempts in
+//     throttle.go).
 //   - Migrations come from migrations.Postgres and run under an advisory
 //     lock (see migrate), as does the built-in deck import (see
 //     ImportDeck), so replicas starting together do each once.
@@ -88,6 +91,7 @@ func openPostgres(ctx context.Context, target string) (*DB, error) {
 		return nil, fmt.Errorf("migrate %s: %w", db.path, err)
 	}
 	db.readSlots = make(chan struct{}, PostgresPool/2)
+	db.attemptSlots = newAttemptSlots()
 	db.rq = cached{c: newStmtCache(pool)}
 	db.rwStmts = newStmtCache(pool)
 	return db, nil
@@ -213,7 +217,11 @@ func (db *DB) writePostgres(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	return translatePostgres(err)
 }
 
-// writeOnce runs fn in one SERIALIZABLE transaction.
+// writeOnce runs fn in one SERIALIZABLE transaction. When ctx ends
+// meanwhile, database/sql rolls the transaction back under fn, whose next
+// statement (or the commit) then reports sql.ErrTxDone or a closed
+// connection: that error is ctx's, and is returned as such, so that the
+// caller sees its deadline, not an internal error.
 func (db *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.rw.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
@@ -221,9 +229,18 @@ func (db *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		return orContextErr(ctx, err)
+	}
+	return orContextErr(ctx, tx.Commit())
+}
+
+// orContextErr returns err, or ctx's error in its place when ctx has
+// ended and err is not already it.
+func orContextErr(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
 		return err
 	}
-	return tx.Commit()
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
 }
 
 // advisoryLock holds PostgreSQL's session advisory lock key on a

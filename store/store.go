@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -61,6 +62,13 @@ type DB struct {
 	backgroundMu  sync.Mutex // guards closing and background.Add
 	closing       bool
 	optimizerSlot chan struct{}
+
+	// The log-in throttle's sweeps (throttle.go): rows reserved through
+	// this DB, and the cap and sweep interval when a test sets them (zero:
+	// maxAttemptRows, attemptSweepEvery).
+	attemptRows   atomic.Int64
+	attemptLimits struct{ rows, every int }
+	attemptSlots  attemptSlots // PostgreSQL only (see writeAttempts)
 
 	checkpoints     *sqlx.DB // the checkpointer's own connection
 	stopCheckpoints chan struct{}

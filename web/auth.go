@@ -270,11 +270,15 @@ func (s *Server) handleLogin(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	p := &authPage{layout: s.layout(c, "Log in"), Username: username, Next: localPath(c.FormValue("next"))}
 	// Keys are capped: no username is longer, and a megabyte of name
-	// must not be a megabyte of memory.
+	// must not be a megabyte of the throttle's table.
 	name, ip := capKey(strings.ToLower(username)), addressKey(c.RealIP())
-	res, at, rule := s.logins.Reserve(throttleKey{"user", name + "|" + ip}, throttleKey{"ip", ip})
+	ctx := c.Request().Context()
+	res, at, rule, err := s.logins.Reserve(ctx, throttleKey{"user", name + "|" + ip}, throttleKey{"ip", ip})
+	if err != nil {
+		return err
+	}
 	if res == nil {
-		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
+		wait := max(time.Second, at.Sub(s.db.Now()).Round(time.Second))
 		c.Response().Header().Set("Retry-After", fmtSeconds(wait))
 		p.Error = "Too many failed log-ins " + rule.Describe + ". Try again in " + wait.String() + "."
 		return s.render(c, http.StatusTooManyRequests, "login", p)
@@ -282,25 +286,25 @@ func (s *Server) handleLogin(c echo.Context) error {
 	// A check that cannot start in time fails with 503, which is not a
 	// failed log-in: the throttle does not count it.
 	var u *store.User
-	err := s.checkPassword(c, func(ctx context.Context) (err error) {
+	err = s.checkPassword(c, func(ctx context.Context) (err error) {
 		u, err = s.db.Authenticate(ctx, username, c.FormValue("password"))
 		return err
 	})
 	if store.ErrorCode(err) == store.EUnauthorized {
-		res.Failed()
+		res.Failed(ctx)
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, "login", p)
 	}
 	if store.ErrorCode(err) == store.EForbidden { // a disabled account
-		res.Released()
+		res.Released(ctx)
 		p.Error = store.ErrorMessage(err)
 		return s.render(c, http.StatusForbidden, "login", p)
 	}
 	if err != nil {
-		res.Released()
+		res.Released(ctx)
 		return err
 	}
-	res.Succeeded("user")
+	res.Succeeded(ctx, "user")
 	return s.startSession(c, u, p.Next)
 }
 

@@ -204,7 +204,7 @@ func TestPasswordLoginBurst(t *testing.T) {
 	// This test is about the password gate: the log-in throttle, which
 	// would refuse most of a burst for one user, is out of its way.
 	lax := throttleRule{Free: 1000, Base: time.Second, Max: time.Second, Window: time.Minute}
-	s.logins = newThrottle(map[string]throttleRule{"user": lax, "ip": lax}, time.Now)
+	s.logins = newThrottle(s.db, s.log, map[string]throttleRule{"user": lax, "ip": lax})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	newClient(t, srv).signUp("admin", "admin-password")
@@ -351,7 +351,7 @@ func TestPasswordLoginBurstShortDeadlines(t *testing.T) {
 	const burst = 32
 	s, _ := newTestServer(t)
 	lax := throttleRule{Free: 1000, Base: time.Second, Max: time.Second, Window: time.Minute}
-	s.logins = newThrottle(map[string]throttleRule{"user": lax, "ip": lax}, time.Now) // see TestPasswordLoginBurst
+	s.logins = newThrottle(s.db, s.log, map[string]throttleRule{"user": lax, "ip": lax}) // see TestPasswordLoginBurst
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv)

@@ -114,7 +114,7 @@ func throttledServer(t *testing.T, user string) (*Server, *store.DB, *httptest.S
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	now := time.Now()
-	s.logins.now = func() time.Time { return now }
+	db.Now = func() time.Time { return now }
 	newClient(t, srv).signUp(user, user+"-password")
 	return s, db, srv, &now
 }
@@ -222,12 +222,10 @@ func TestLoginThrottleNoLockout(t *testing.T) {
 	if resp := newClient(t, psrv).logIn("alice", "alice-password"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("alice after failures from spoofed addresses: %d, want 303", resp.StatusCode)
 	}
-	// A megabyte of username is not a megabyte of memory.
-	spoof.post("/login", url.Values{"username": {strings.Repeat("x", 900<<10)}, "password": {"wrong"}})
-	for k := range proxied.logins.keys {
-		if len(k) > 2*maxThrottleKey+8 {
-			t.Errorf("throttle key of %d bytes", len(k))
-		}
+	// A megabyte of username is not a megabyte of table: the key is
+	// capped, else the store would refuse it (a 500).
+	if resp, _ := spoof.post("/login", url.Values{"username": {strings.Repeat("x", 900<<10)}, "password": {"wrong"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a megabyte of username: %d, want 401", resp.StatusCode)
 	}
 }
 

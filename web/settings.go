@@ -267,9 +267,13 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, at, rule := s.logins.Reserve(throttleKey{"user", capKey(strings.ToLower(u.Username)) + "|" + addressKey(c.RealIP())})
+	ctx := c.Request().Context()
+	res, at, rule, err := s.logins.Reserve(ctx, throttleKey{"user", capKey(strings.ToLower(u.Username)) + "|" + addressKey(c.RealIP())})
+	if err != nil {
+		return err
+	}
 	if res == nil {
-		wait := max(time.Second, at.Sub(s.logins.now()).Round(time.Second))
+		wait := max(time.Second, at.Sub(s.db.Now()).Round(time.Second))
 		c.Response().Header().Set("Retry-After", fmtSeconds(wait))
 		p.PasswordError = "Too many wrong passwords " + rule.Describe + ". Try again in " + wait.String() + "."
 		return s.render(c, http.StatusTooManyRequests, "settings", p)
@@ -280,22 +284,22 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 	})
 	switch store.ErrorCode(err) {
 	case "":
-		res.Succeeded("user")
+		res.Succeeded(ctx, "user")
 		if p.Sessions, err = s.db.Sessions(c.Request().Context(), u, token); err != nil {
 			return err
 		}
 		p.PasswordSaved = "Password changed. Your other sessions have been logged out."
 		return s.render(c, http.StatusOK, "settings", p)
 	case store.EUnauthorized:
-		res.Failed()
+		res.Failed(ctx)
 		p.PasswordError = store.ErrorMessage(err)
 		return s.render(c, http.StatusUnauthorized, "settings", p)
 	case store.EInvalid:
-		res.Released()
+		res.Released(ctx)
 		p.PasswordError = store.ErrorMessage(err)
 		return s.render(c, http.StatusBadRequest, "settings", p)
 	}
-	res.Released()
+	res.Released(ctx)
 	return err
 }
 

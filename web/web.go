@@ -97,7 +97,7 @@ func New(db *store.DB, log *slog.Logger, opts ...Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, log: log, pages: ps, assets: as,
-		logins:  newThrottle(loginRules, time.Now),
+		logins:  newThrottle(db, log, loginRules),
 		uploads: newUploadGate(), metrics: newMetrics(db)}
 	builtin, err := decks.Builtin()
 	if err != nil {

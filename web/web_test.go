@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -210,21 +209,44 @@ func TestLocalPath(t *testing.T) {
 	}
 }
 
-func TestThrottle(t *testing.T) {
+// newThrottleDB opens a fresh database for the throttle's own tests,
+// with a clock the test moves.
+func newThrottleDB(t *testing.T) (*store.DB, *time.Time) {
+	t.Helper()
+	db, err := store.Open(context.Background(), storetest.Target(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	return db, &now
+}
+
+func TestThrottle(t *testing.T) {
+	db, now := newThrottleDB(t)
 	rules := map[string]throttleRule{
 		"user": {Free: 3, Base: time.Second, Max: 8 * time.Second, Window: 10 * time.Minute},
 		"ip":   {Free: 5, Base: time.Second, Max: time.Minute, Window: 10 * time.Minute},
 	}
-	th := newThrottle(rules, func() time.Time { return now })
+	th := newThrottle(db, slog.New(slog.DiscardHandler), rules)
+	ctx := context.Background()
 	k := throttleKey{"user", "ann|1.2.3.4"}
+	reserve := func(keys ...throttleKey) (*reservation, time.Time) {
+		t.Helper()
+		r, at, _, err := th.Reserve(ctx, keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, at
+	}
 	fail := func() {
 		t.Helper()
-		r, at, _ := th.Reserve(k)
+		r, at := reserve(k)
 		if r == nil {
 			t.Fatalf("refused until %v", at)
 		}
-		r.Failed()
+		r.Failed(ctx)
 	}
 	for range 3 {
 		fail()
@@ -232,34 +254,34 @@ func TestThrottle(t *testing.T) {
 	// Beyond the free attempts: a delay after the last failure that
 	// doubles, up to the cap; never a lock.
 	for _, delay := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
-		if r, at, _ := th.Reserve(k); r != nil || !at.Equal(now.Add(delay)) {
+		if r, at := reserve(k); r != nil || !at.Equal(now.Add(delay)) {
 			t.Fatalf("reserved %v, may try at %v; want a wait of %v", r != nil, at, delay)
 		}
-		now = now.Add(delay)
-		r, _, _ := th.Reserve(k)
+		*now = now.Add(delay)
+		r, _ := reserve(k)
 		if r == nil {
 			t.Fatalf("still refused after waiting %v", delay)
 		}
-		r.Failed()
+		r.Failed(ctx)
 	}
 	// A success forgets the user's failures.
-	now = now.Add(8 * time.Second)
-	r, _, _ := th.Reserve(k)
-	r.Succeeded("user")
-	if r, _, _ := th.Reserve(k); r == nil {
+	*now = now.Add(8 * time.Second)
+	r, _ := reserve(k)
+	r.Succeeded(ctx, "user")
+	if r, _ := reserve(k); r == nil {
 		t.Error("refused after a success")
 	} else {
-		r.Released()
+		r.Released(ctx)
 	}
 	// Failures leave the window.
 	for range 3 {
 		fail()
 	}
-	now = now.Add(10*time.Minute + time.Second)
-	if r, _, _ := th.Reserve(k); r == nil {
+	*now = now.Add(10*time.Minute + time.Second)
+	if r, _ := reserve(k); r == nil {
 		t.Error("refused after the window")
 	} else {
-		r.Released()
+		r.Released(ctx)
 	}
 }
 
@@ -267,37 +289,96 @@ func TestThrottle(t *testing.T) {
 // a burst gets only the free attempts, and a refusal by one key reserves
 // nothing on the others.
 func TestThrottleReservesAtomically(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	th := newThrottle(loginRules, func() time.Time { return now })
+	db, _ := newThrottleDB(t)
+	th := newThrottle(db, slog.New(slog.DiscardHandler), loginRules)
+	ctx := context.Background()
+	reserve := func(keys ...throttleKey) (*reservation, throttleRule) {
+		t.Helper()
+		r, _, rule, err := th.Reserve(ctx, keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, rule
+	}
 	k := throttleKey{"user", "ann|1.2.3.4"}
 	var held []*reservation
 	for range LoginFreeAttempts {
-		r, _, _ := th.Reserve(k)
+		r, _ := reserve(k)
 		if r == nil {
 			t.Fatal("refused within the free attempts")
 		}
 		held = append(held, r)
 	}
-	if r, _, _ := th.Reserve(k); r != nil {
+	if r, _ := reserve(k); r != nil {
 		t.Fatal("a sixth attempt while five run")
 	}
 	ip := throttleKey{"ip", "5.6.7.8"}
 	other := throttleKey{"user", "bob|5.6.7.8"}
 	for range LoginFreeAttemptsPerIP {
-		r, _, _ := th.Reserve(ip)
-		r.Failed()
+		r, _ := reserve(ip)
+		r.Failed(ctx)
 	}
-	if r, _, _ := th.Reserve(other, ip); r != nil {
-		t.Fatal("the address should wait")
+	if r, rule := reserve(other, ip); r != nil || rule.Describe != loginRules["ip"].Describe {
+		t.Fatalf("reserved %v, refused %q; want the address to wait", r != nil, rule.Describe)
 	}
-	if a := th.keys[other.String()]; a != nil && a.pending != 0 {
-		t.Errorf("a refused reservation left %d pending on another key", a.pending)
+	// Had the refusal reserved an attempt on other, the last of its free
+	// attempts would now be refused.
+	for i := range LoginFreeAttempts {
+		r, _ := reserve(other)
+		if r == nil {
+			t.Fatalf("free attempt %d of another key refused: the address's refusal reserved on it", i+1)
+		}
+		held = append(held, r)
 	}
 	for _, r := range held {
-		r.Released()
+		r.Released(ctx)
 	}
-	if r, _, _ := th.Reserve(k); r == nil {
+	if r, _ := reserve(k); r == nil {
 		t.Error("refused once the running attempts ended without failing")
+	}
+}
+
+// TestLoginThrottleShared: two replicas on one database count the same
+// failures: guesses spread over both get no more than the free attempts,
+// and a success on one forgets the failures on both.
+func TestLoginThrottleShared(t *testing.T) {
+	target := storetest.Target(t)
+	now := time.Now()
+	var srvs [2]*httptest.Server
+	for i := range srvs {
+		db, err := store.Open(context.Background(), target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		db.Now = func() time.Time { return now }
+		s, err := New(db, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srvs[i] = httptest.NewServer(s)
+		t.Cleanup(srvs[i].Close)
+	}
+	newClient(t, srvs[0]).signUp("ann", "ann-password")
+	clients := [2]*client{newClient(t, srvs[0]), newClient(t, srvs[1])}
+	for i := range LoginFreeAttempts {
+		if resp := clients[i%2].logIn("ann", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d on replica %d: %d", i+1, i%2, resp.StatusCode)
+		}
+	}
+	for i, c := range clients {
+		if resp := c.logIn("ann", "ann-password"); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("replica %d after %d failures spread over both: %d, Retry-After %q; want 429 and 1 s", i, LoginFreeAttempts, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	now = now.Add(time.Second)
+	if resp := clients[0].logIn("ann", "ann-password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the delay: %d, want 303", resp.StatusCode)
+	}
+	// The success forgot the failures: the other replica lets a wrong
+	// password be checked at once.
+	if resp := newClient(t, srvs[1]).logIn("ann", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("replica 1 after a success on replica 0: %d, want 401", resp.StatusCode)
 	}
 }
 
@@ -370,24 +451,28 @@ func TestInviteCodesNotLogged(t *testing.T) {
 	}
 }
 
-// TestThrottleBounded: a flood of keys keeps the throttle's memory
-// bounded, and an IPv6 subscriber's /64 is one address.
-func TestThrottleBounded(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	th := newThrottle(loginRules, func() time.Time { return now })
-	for i := range maxThrottleKeys + 5000 {
-		r, _, _ := th.Reserve(throttleKey{"user", fmt.Sprintf("made-up-%d|1.2.3.4", i)})
-		if r != nil {
-			r.Failed()
-		}
+// TestThrottleTimeouts: an attempt stays pending for its password check
+// (under the request's deadline) and the write that ends it; only an
+// attempt nobody ended may be taken as a failure.
+func TestThrottleTimeouts(t *testing.T) {
+	if longest := RequestTimeout + finishTimeout; store.AttemptTimeout <= longest {
+		t.Errorf("store.AttemptTimeout %v: an attempt may run for %v", store.AttemptTimeout, longest)
 	}
-	if n := len(th.keys); n > maxThrottleKeys {
-		t.Errorf("%d keys kept, cap %d", n, maxThrottleKeys)
-	}
+}
+
+// TestThrottleAddressKey: an IPv6 subscriber's /64 is one address. (That
+// a flood of keys keeps the throttle's table bounded is the store's to
+// show: store.TestAttemptsBounded.)
+func TestThrottleAddressKey(t *testing.T) {
 	if a, b := addressKey("2001:db8:1:2::1"), addressKey("2001:db8:1:2:ffff::9"); a != b || a != "2001:db8:1:2::/64" {
 		t.Errorf("one /64: %q and %q", a, b)
 	}
 	if a := addressKey("::ffff:192.0.2.7"); a != "192.0.2.7" {
 		t.Errorf("IPv4 in IPv6: %q", a)
+	}
+	// Every key the log-in makes fits the store's limit.
+	long := strings.Repeat("x", 900<<10)
+	if n := len(throttleKey{"user", capKey(long) + "|" + addressKey(long)}.String()); n > store.MaxThrottleKey {
+		t.Errorf("a key of %d bytes, the store takes %d", n, store.MaxThrottleKey)
 	}
 }
