@@ -212,7 +212,9 @@ func startReplica(t *testing.T, bin, db, log string) *replica {
 		t.Error(err)
 		return nil
 	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	// --trust-proxy: the client's address (which log-ins are throttled by)
+	// is the one haproxy puts in X-Forwarded-For.
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--trust-proxy", "1")
 	cmd.Stderr = f
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -287,6 +289,7 @@ defaults
 	log global
 	option httplog
 	option log-health-checks
+	option forwardfor
 	timeout connect 1s
 	timeout client 30s
 	timeout server 30s
