@@ -41,7 +41,7 @@ type config struct {
 }
 
 // usage is the head of the --help text; the flags follow it.
-const usage = `Usage: flashload --server URL --db FILE [--learners N] (--reviews N | --duration D) [--rate R] [--think D] [--baseline]
+const usage = `Usage: flashload --server URL --db FILE|postgres://... [--learners N] (--reviews N | --duration D) [--rate R] [--think D] [--baseline]
 
 flashload puts review load on a running flashd server over loopback, then
 checks in the server's database that every acknowledged rating was saved
@@ -68,6 +68,11 @@ of the run spent in syncs over 15 ms. A rating is answered only after its
 commit is synced, so when that share is over 1% the disk, not the server,
 sets the ratings' p99.
 
+--db is the server's SQLite file or its postgres:// URL (several replicas
+behind a load balancer share one PostgreSQL database: give --server the
+balancer's address). On PostgreSQL there is no disk probe (the database's
+disk is the database server's) and no --baseline (it measures SQLite).
+
 Flags:
 `
 
@@ -86,7 +91,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	c := &config{}
 	fs.StringVar(&c.server, "server", env("FLASHLOAD_SERVER", "http://127.0.0.1:8080"), "flashd server on loopback (env FLASHLOAD_SERVER)")
-	fs.StringVar(&c.db, "db", env("FLASHD_DB", "./flashd.db"), "the server's database file, to set up and verify (env FLASHD_DB)")
+	fs.StringVar(&c.db, "db", env("FLASHD_DB", "./flashd.db"), "the server's database file or postgres:// URL, to set up and verify (env FLASHD_DB)")
 	fs.IntVar(&c.learners, "learners", 8, "concurrent learners")
 	fs.IntVar(&c.reviews, "reviews", 0, "stop after this many reviews in all")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long")
@@ -95,7 +100,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure raw SQLite rating transactions in this process")
 	fs.DurationVar(&c.baseFor, "baseline-time", 3*time.Second, "how long the baseline runs")
 	fs.IntVar(&c.cards, "cards", 2000, "cards in the generated load deck")
-	fs.DurationVar(&c.probe, "disk-probe", 20*time.Millisecond, "sync a scratch file beside the database this often during the run and\nreport the sync times (0: off)")
+	fs.DurationVar(&c.probe, "disk-probe", 20*time.Millisecond, "sync a scratch file beside the database this often during the run and\nreport the sync times (0: off; always off on PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -119,6 +124,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("--server %q: flashload only talks to loopback addresses", c.server)
+	}
+	if store.IsPostgres(c.db) {
+		if c.baseline {
+			return nil, errors.New("--baseline measures raw SQLite transactions: leave it off with a postgres:// --db")
+		}
+		// The database's disk is the PostgreSQL server's, which the probe
+		// cannot reach from here.
+		c.probe = 0
+		return c, nil
 	}
 	if _, err := os.Stat(c.db); err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
@@ -179,6 +193,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	// What comes before (accounts, password checks) is not the load: a
+	// profiler or CPU counter starts at this line.
+	fmt.Fprintf(stderr, "flashload: %d learners logged in; rating\n", len(learners))
 
 	var disk chan *diskReport
 	probeCtx, stopProbe := context.WithCancel(ctx)
@@ -270,22 +287,43 @@ func setUp(ctx context.Context, db *store.DB, cfg *config) ([]loadUser, error) {
 			defer func() { <-sem }()
 			name := fmt.Sprintf("load-%03d", i+1)
 			pw := "flashload-" + name
-			u, err := db.Authenticate(ctx, name, pw)
-			if store.ErrorCode(err) == store.EUnauthorized {
-				u, err = db.CreateUser(ctx, name, pw, false, store.SignUpByAdmin)
+			// On PostgreSQL, accounts created at the same time can keep
+			// conflicting past the store's own retries, which then says
+			// busy: wait a moment and try again, as the log-ins do.
+			for try := 0; ; try++ {
+				users[i], errs[i] = setUpLearner(ctx, db, name, pw)
+				if store.ErrorCode(errs[i]) != store.EBusy || try == 20 {
+					break
+				}
+				if !wait(ctx, time.Duration(50+rand.IntN(200))*time.Millisecond) {
+					break
+				}
 			}
-			if err != nil {
-				errs[i] = fmt.Errorf("learner %s: %w", name, err)
-				return
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("learner %s: %w", name, errs[i])
 			}
-			set := srs.DefaultSettings()
-			set.NewPerDay, set.ReviewsPerDay = 9999, 99999
-			errs[i] = db.UpdateSettings(ctx, u.ID, "UTC", set)
-			users[i] = loadUser{u.ID, name, pw}
 		}()
 	}
 	wg.Wait()
 	return users, errors.Join(errs...)
+}
+
+// setUpLearner creates or reuses the learner account name and lifts its
+// daily limits.
+func setUpLearner(ctx context.Context, db *store.DB, name, pw string) (loadUser, error) {
+	u, err := db.Authenticate(ctx, name, pw)
+	if store.ErrorCode(err) == store.EUnauthorized {
+		u, err = db.CreateUser(ctx, name, pw, false, store.SignUpByAdmin)
+	}
+	if err != nil {
+		return loadUser{}, err
+	}
+	set := srs.DefaultSettings()
+	set.NewPerDay, set.ReviewsPerDay = 9999, 99999
+	if err := db.UpdateSettings(ctx, u.ID, "UTC", set); err != nil {
+		return loadUser{}, err
+	}
+	return loadUser{u.ID, name, pw}, nil
 }
 
 // learner is one logged-in browser with the review page open.
@@ -482,6 +520,11 @@ func percentile(ds []time.Duration, p int) float64 {
 // variable so that tests can watch the learners think.
 var pause = wait
 
+// reviewed is called after each review of a run (acknowledged or not)
+// with the number of reviews done so far. A variable so that tests can act
+// mid-run: the replica test kills a server.
+var reviewed = func(done int64) {}
+
 // wait sleeps for d, or until ctx is done (then it returns false).
 func wait(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -586,7 +629,7 @@ func drive(ctx context.Context, cfg *config, learners []*learner, stderr io.Writ
 				if ctx.Err() != nil && cfg.duration > 0 {
 					return // the run ended mid-review: not an error
 				}
-				done.Add(1)
+				reviewed(done.Add(1))
 				mu.Lock()
 				res.sent++
 				res.pages = append(res.pages, pages...)

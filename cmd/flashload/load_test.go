@@ -59,6 +59,16 @@ func TestFlags(t *testing.T) {
 	if err != nil || c.think != 20*time.Millisecond {
 		t.Errorf("--think 20ms: %+v, %v", c, err)
 	}
+	// A PostgreSQL URL is no file to look for; the disk probe is off (the
+	// database's disk is the server's) and the SQLite baseline refused.
+	pg := "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
+	c, err = parseFlags([]string{"--server", "http://127.0.0.1:1", "--db", pg, "--reviews", "5"}, noEnv, io.Discard)
+	if err != nil || c.probe != 0 {
+		t.Errorf("--db %s: %+v, %v; want no error and no disk probe", pg, c, err)
+	}
+	if _, err := parseFlags([]string{"--server", "http://127.0.0.1:1", "--db", pg, "--reviews", "5", "--baseline"}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), "--baseline") {
+		t.Errorf("--baseline on PostgreSQL: got %v, want it refused", err)
+	}
 	for _, h := range []string{"127.0.0.1", "127.5.5.5", "::1", "localhost"} {
 		if !loopback(h) {
 			t.Errorf("%s is loopback", h)

@@ -25,6 +25,10 @@
 // in this process, with as many workers as learners and no HTTP, and
 // prints baseline_rps=... ratio=... (the server's rps over the baseline's).
 //
+// --db may also be a postgres:// URL: the database that several flashd
+// replicas share, with --server the address of the load balancer in front
+// of them (then there is no disk probe and no --baseline).
+//
 // Every request goes to the loopback address given; any other host is
 // refused.
 package main
