@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -61,8 +62,9 @@ func race(dbs []*DB, fn func(i int, db *DB) error) []error {
 // TestReplicasRace: six replicas starting together on one database each
 // migrate once; six first sign-ups at once make one admin; the same
 // rating posted to every replica at once is stored once and the others
-// are refused as conflicts (not internal errors); the built-in decks
-// imported by all at once are imported once.
+// are refused as conflicts (not internal errors); accounts made on all at
+// once all succeed; the built-in decks imported by all at once are
+// imported once.
 func TestReplicasRace(t *testing.T) {
 	dbs := openReplicas(t, 6)
 	ctx := context.Background()
@@ -93,6 +95,22 @@ func TestReplicasRace(t *testing.T) {
 	dbs[0].ro.Get(&accounts, `SELECT COUNT(*) FROM users WHERE is_admin = 1`)
 	if admins != 1 || accounts != 1 {
 		t.Errorf("six first sign-ups at once: %d admins answered, %d stored; want 1", admins, accounts)
+	}
+
+	// Accounts made at once on every replica (as an administrator adds
+	// a class) all succeed: none gives up busy.
+	errs = race(dbs, func(i int, db *DB) error {
+		for j := 0; j < 4; j++ {
+			if _, err := db.CreateUser(ctx, fmt.Sprintf("class%d-%d", i, j), "class-password", false, SignUpByAdmin); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("accounts made at once on replica %d: %v", i, err)
+		}
 	}
 
 	builtin, err := decks.Builtin()

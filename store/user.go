@@ -194,6 +194,16 @@ func (db *DB) createUser(ctx context.Context, username, password string, admin b
 		// Safe to run twice (PostgreSQL retries): admin is decided here
 		// afresh from the caller's wish, never from an earlier attempt.
 		admin := admin
+		if db.pg {
+			// The count below reads the whole table, so concurrent
+			// sign-ups would fail to serialize and, a few at once, give
+			// up busy: they queue on a lock instead, taken before the
+			// snapshot (LOCK TABLE takes none), each then seeing the
+			// accounts made before it.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users`); err != nil {
 			return err
