@@ -11,9 +11,9 @@ package store
 //     0/1 integers both schemas store flags as.
 //   - There is no single writer: each write is a SERIALIZABLE transaction
 //     of its own, run again from the start when PostgreSQL reports a
-//     serialization failure or a deadlock (see writePostgres). Write bodies are
-//     therefore written to be safe to run twice: all they compute is set
-//     inside the transaction, from scratch.
+//     serialization failure or a deadlock (see writePostgres). Write
+//     bodies are therefore written to be safe to run twice: all they
+//     compute is set inside the transaction, from scratch.
 //   - Reads run in REPEATABLE READ read-only transactions: one snapshot
 //     per read, as SQLite gives.
 //   - The log-in throttle's writes take turns under a table lock and
@@ -21,7 +21,8 @@ package store
 //     throttle.go).
 //   - Migrations come from migrations.Postgres and run under an advisory
 //     lock (see migrate), as does the built-in deck import (see
-//     ImportDeck), so replicas starting together do each once.
+//     ImportBuiltin), so replicas starting together do each once; sign-ups
+//     queue on a lock of the users table (see createUser).
 
 import (
 	"context"
