@@ -208,20 +208,6 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 		// deck; another group's deck keeps its id. (Private decks have
 		// addresses of their own, so none is ever in the way.)
 		return Errorf(EConflict, "The deck id %q is already used by another deck on this server: choose another id in the front matter.", d.ID)
-	case opt.Builtin && deck.SourceHash != d.Hash:
-		var seen int
-		if err := tx.GetContext(ctx, &seen, `SELECT COUNT(*) FROM builtin_imports WHERE slug = ? AND source_hash = ?`, slug, d.Hash); err != nil {
-			return err
-		}
-		if seen > 0 {
-			// This source was replaced by a newer one: leave the deck.
-			res.Skipped, res.Superseded = true, true
-			return nil
-		}
-		action = "updated"
-		if err := updateDeckRow(ctx, tx, deck.ID, d, opt, now); err != nil {
-			return err
-		}
 	case deck.SourceHash == d.Hash:
 		res.Skipped = true
 		if opt.Builtin {
@@ -235,8 +221,20 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 		}
 		return tx.GetContext(ctx, &res.Unchanged, `SELECT COUNT(*) FROM cards WHERE deck_id = ? AND retired_at IS NULL`, deck.ID)
 	default:
+		if opt.Builtin {
+			var seen int
+			if err := tx.GetContext(ctx, &seen, `SELECT COUNT(*) FROM builtin_imports WHERE slug = ? AND source_hash = ?`, slug, d.Hash); err != nil {
+				return err
+			}
+			if seen > 0 {
+				// This source was replaced by a newer one: leave the deck.
+				res.Skipped, res.Superseded = true, true
+				return nil
+			}
+		}
 		action = "updated"
-		if err := updateDeckRow(ctx, tx, deck.ID, d, opt, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, source = ?, builtin = ?, updated_at = ? WHERE id = ?`,
+			d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, now, deck.ID); err != nil {
 			return err
 		}
 	}
@@ -266,13 +264,6 @@ func importDeckTx(ctx context.Context, tx *sqlx.Tx, d *decks.Deck, opt ImportOpt
 		}
 	}
 	return recount(ctx, tx, deck.ID)
-}
-
-// updateDeckRow brings a deck's own row up to date with d.
-func updateDeckRow(ctx context.Context, tx *sqlx.Tx, id int64, d *decks.Deck, opt ImportOptions, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE decks SET title = ?, description = ?, tags = ?, source_hash = ?, source = ?, builtin = ?, updated_at = ? WHERE id = ?`,
-		d.Title, d.DescriptionHTML, strings.Join(d.Tags, " "), d.Hash, d.Source, opt.Builtin, now, id)
-	return err
 }
 
 // noteBuiltin records that the built-in deck at slug now has the source
