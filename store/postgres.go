@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -114,15 +115,24 @@ func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type rebindConn struct{ *stdlib.Conn }
 
 // rebound caches sqlx.Rebind's answers: the store has a few hundred
-// distinct statements, each run many times.
-var rebound sync.Map // string -> string
+// distinct statements, each run many times. Statements with a list of
+// placeholders (IN (?, ?, ...)) differ by the list's length, so the cache
+// stops growing at maxRebound entries; others are rebound each time.
+var (
+	rebound  sync.Map // string -> string
+	nRebound atomic.Int64
+)
+
+const maxRebound = 2048
 
 func rebind(query string) string {
 	if q, ok := rebound.Load(query); ok {
 		return q.(string)
 	}
 	q := sqlx.Rebind(sqlx.DOLLAR, query)
-	rebound.Store(query, q)
+	if nRebound.Add(1) <= maxRebound {
+		rebound.Store(query, q)
+	}
 	return q
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -20,5 +21,23 @@ func TestRedact(t *testing.T) {
 	}
 	if !IsPostgres("postgres://x/y") || !IsPostgres("postgresql://x/y") || IsPostgres("./flashd.db") {
 		t.Error("IsPostgres tells URLs from files wrongly")
+	}
+}
+
+// TestRebindBounded: placeholders become $n, and the cache of rebound
+// statements stops growing however many distinct statements come (IN
+// lists of every length).
+func TestRebindBounded(t *testing.T) {
+	for i := 0; i < maxRebound+100; i++ {
+		q := "SELECT id FROM decks WHERE id IN (?" + strings.Repeat(", ?", i) + ") AND slug = ?"
+		got := rebind(q)
+		if want := fmt.Sprintf("$%d)", i+1); !strings.Contains(got, want) || strings.Contains(got, "?") {
+			t.Fatalf("rebind of a %d-placeholder list: %q", i+1, got)
+		}
+	}
+	n := 0
+	rebound.Range(func(_, _ any) bool { n++; return true })
+	if n > maxRebound {
+		t.Errorf("%d statements cached, want at most %d", n, maxRebound)
 	}
 }
