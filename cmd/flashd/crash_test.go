@@ -248,48 +248,47 @@ func TestCrash(t *testing.T) {
 	db := storetest.Target(t)
 	users := learners(t, db, 4)
 	p := startProcess(t, db)
-
-	stop := make(chan struct{})
-	ackc := make(chan store.ReviewKey, 1024)
-	wg := load(t, p.base, users, stop, ackc)
-	var acks []store.ReviewKey
-	for a := range ackc {
-		acks = append(acks, a)
-		if len(acks) == 300 {
-			break
-		}
-	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-	close(stop)
-	go func() { wg.Wait(); close(ackc) }()
-	for a := range ackc { // acknowledged just before the kill
-		acks = append(acks, a)
-	}
+	acks := loadUntil(t, p.base, users, 300, func() {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+	})
 	checkAcks(t, db, users, acks)
 
 	// Restart on the same file; it serves, and SIGTERM under load ends it
 	// cleanly with every acknowledged rating kept.
 	p = startProcess(t, db)
-	stop = make(chan struct{})
-	ackc = make(chan store.ReviewKey, 1024)
-	wg = load(t, p.base, users, stop, ackc)
+	acks = append(acks, loadUntil(t, p.base, users, 150, func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-p.done; err != nil {
+			t.Errorf("SIGTERM: the server exited with %v, want a clean exit", err)
+		}
+	})...)
+	checkAcks(t, db, users, acks)
+}
+
+// loadUntil has the learners rate on base until n ratings are
+// acknowledged, then runs halt (which stops the server), stops the
+// learners and returns every rating acknowledged, also those acknowledged
+// while halt ran.
+func loadUntil(t *testing.T, base string, users map[string]int64, n int, halt func()) []store.ReviewKey {
+	t.Helper()
+	stop := make(chan struct{})
+	ackc := make(chan store.ReviewKey, 1024)
+	wg := load(t, base, users, stop, ackc)
+	var acks []store.ReviewKey
 	for a := range ackc {
 		acks = append(acks, a)
-		if len(acks) >= 450 {
+		if len(acks) == n {
 			break
 		}
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	if err := <-p.done; err != nil {
-		t.Errorf("SIGTERM: the server exited with %v, want a clean exit", err)
-	}
+	halt()
 	close(stop)
 	go func() { wg.Wait(); close(ackc) }()
 	for a := range ackc {
 		acks = append(acks, a)
 	}
-	checkAcks(t, db, users, acks)
+	return acks
 }
 
 // TestBackupUnderLoad writes a backup while learners rate, restores it and

@@ -45,23 +45,10 @@ func TestLitestream(t *testing.T) {
 	}
 	t.Cleanup(func() { ls.Process.Kill(); ls.Wait() })
 
-	stop := make(chan struct{})
-	ackc := make(chan store.ReviewKey, 1024)
-	wg := load(t, p.base, users, stop, ackc)
-	var acks []store.ReviewKey
-	for a := range ackc {
-		acks = append(acks, a)
-		if len(acks) == 200 {
-			break
-		}
-	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-	close(stop)
-	go func() { wg.Wait(); close(ackc) }()
-	for a := range ackc {
-		acks = append(acks, a)
-	}
+	acks := loadUntil(t, p.base, users, 200, func() {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+	})
 
 	// Litestream copies about once a second: restore until the copy holds
 	// every acknowledged rating, a bounded number of times.
